@@ -1,0 +1,64 @@
+#pragma once
+// Writing a file so that readers never see a half-written one: the bytes go
+// to a temporary file in the same folder, which is then renamed over the
+// destination (rename within one filesystem is atomic on POSIX).
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace distdiff::detail {
+
+// A fresh temporary name next to `path`: ".<name>.tmp-<random>-<counter>".
+inline std::filesystem::path temporary_sibling(const std::filesystem::path& path) {
+  static std::atomic<std::uint64_t> counter{0};
+  static const std::uint64_t salt = [] {
+    std::random_device rd;
+    return (std::uint64_t(rd()) << 32) ^ rd();
+  }();
+  const std::uint64_t n = counter.fetch_add(1);
+  auto name = "." + path.filename().string() + ".tmp-" + std::to_string(salt % 1000000007ULL) + "-" +
+              std::to_string(n);
+  return path.parent_path() / name;
+}
+
+// Writes `bytes` to `path` atomically, creating the parent folders. On any
+// failure the temporary file is removed and std::runtime_error names `path`.
+inline void write_file_atomic(const std::filesystem::path& path, std::string_view bytes,
+                              std::string_view who = "distdiff::write_file_atomic") {
+  namespace fs = std::filesystem;
+  const std::string where = std::string(who) + ": '" + path.string() + "'";
+  if (path.empty() || path.filename().empty())
+    throw std::invalid_argument(where + ": not a file name");
+  std::error_code ec;
+  const fs::path parent = path.parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) throw std::runtime_error(where + ": cannot create folder '" + parent.string() + "': " + ec.message());
+  }
+  if (fs::is_directory(path, ec)) throw std::runtime_error(where + ": is a folder");
+  const fs::path tmp = temporary_sibling(path);
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(where + ": cannot create a file in '" + parent.string() + "'");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      fs::remove(tmp, ec);
+      throw std::runtime_error(where + ": write failed (disk full?)");
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignore;
+    fs::remove(tmp, ignore);
+    throw std::runtime_error(where + ": cannot rename the temporary file into place: " + ec.message());
+  }
+}
+
+}  // namespace distdiff::detail

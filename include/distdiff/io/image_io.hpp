@@ -1,0 +1,273 @@
+#pragma once
+// Reading, writing and resizing 8-bit images (distdiff::Image), without LibTorch.
+//
+//     distdiff::Image img = distdiff::read_image("cat.jpg");        // RGB
+//     img = distdiff::resize(img, 256, 256);                          // bicubic
+//     distdiff::write_png("out/cat.png", img);                       // atomic
+//
+// Decoding uses stb_image (PNG, JPEG, BMP), encoding stb_image_write and
+// resizing stb_image_resize with the Catmull-Rom (bicubic) filter on the raw
+// 8-bit values (no sRGB linearisation, like PIL and torchvision).
+// Errors: a missing, unreadable, truncated or corrupt file throws one
+// std::runtime_error naming the file; writers create parent folders and write
+// through a temporary file renamed into place, so no half-written file is ever
+// left behind.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "distdiff/core/image.hpp"
+#include "distdiff/detail/atomic_write.hpp"
+#include "distdiff/detail/stb.hpp"
+
+namespace distdiff {
+
+namespace detail {
+
+inline std::string describe(const Image& img) {
+  return std::to_string(img.width) + "x" + std::to_string(img.height) + "x" + std::to_string(img.channels);
+}
+
+// Throws std::invalid_argument unless `img` is a consistent, non-empty image.
+inline void check_image(const Image& img, std::string_view who) {
+  if (img.width <= 0 || img.height <= 0 || (img.channels != 1 && img.channels != 3 && img.channels != 4))
+    throw std::invalid_argument(std::string(who) + ": invalid image " + describe(img) +
+                                " (need width, height > 0 and 1, 3 or 4 channels)");
+  if (img.pixels.size() != std::size_t(img.width) * img.height * img.channels)
+    throw std::invalid_argument(std::string(who) + ": image " + describe(img) + " holds " +
+                                std::to_string(img.pixels.size()) + " bytes, expected " +
+                                std::to_string(std::size_t(img.width) * img.height * img.channels));
+}
+
+inline std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path, std::string_view who) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw std::runtime_error(std::string(who) + ": '" + path.string() + "': no such file");
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(std::string(who) + ": '" + path.string() + "': is a folder, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string(who) + ": '" + path.string() + "': cannot open for reading");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw std::runtime_error(std::string(who) + ": '" + path.string() + "': read error");
+  return bytes;
+}
+
+inline bool is_jpeg(std::span<const std::uint8_t> b) { return b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
+
+// stb_image pads a truncated JPEG stream with zeros and reports success; a
+// complete JPEG ends with the end-of-image marker FF D9 (possibly followed by
+// trailing bytes), so its absence means the file was cut short.
+inline bool jpeg_has_end_marker(std::span<const std::uint8_t> b) {
+  for (std::size_t i = b.size(); i-- > 1;)
+    if (b[i - 1] == 0xFF && b[i] == 0xD9) return true;
+  return false;
+}
+
+// Converts interleaved pixels with `from` channels (1..4, 2 = grey+alpha) to
+// `to` channels (1, 3 or 4). Grey -> RGB replicates; RGB -> grey uses the
+// ITU-R 601 luma weights (as PIL's "L" conversion); alpha is dropped or set to 255.
+inline Image convert_pixels(const std::uint8_t* src, int w, int h, int from, int to) {
+  Image out(w, h, to);
+  const std::size_t n = std::size_t(w) * h;
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint8_t* s = src + p * from;
+    std::uint8_t* d = out.pixels.data() + p * to;
+    std::uint8_t r, g, b, a = 255;
+    if (from <= 2) {
+      r = g = b = s[0];
+      if (from == 2) a = s[1];
+    } else {
+      r = s[0], g = s[1], b = s[2];
+      if (from == 4) a = s[3];
+    }
+    if (to == 1) {
+      d[0] = static_cast<std::uint8_t>((r * 299 + g * 587 + b * 114 + 500) / 1000);
+    } else {
+      d[0] = r, d[1] = g, d[2] = b;
+      if (to == 4) d[3] = a;
+    }
+  }
+  return out;
+}
+
+inline void append_bytes(void* context, void* data, int size) {
+  auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+  const auto* p = static_cast<const std::uint8_t*>(data);
+  out->insert(out->end(), p, p + size);
+}
+
+inline std::string lowercase_extension(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
+
+}  // namespace detail
+
+// Decodes PNG/JPEG/BMP bytes. `channels`: 3 (RGB, default), 1 (grey), 4 (RGBA)
+// or 0 (as stored; grey+alpha becomes RGBA). `what` names the source in errors.
+inline Image decode_image(std::span<const std::uint8_t> bytes, int channels = 3,
+                          std::string_view what = "<memory>") {
+  const std::string where = "distdiff::read_image: '" + std::string(what) + "'";
+  if (channels != 0 && channels != 1 && channels != 3 && channels != 4)
+    throw std::invalid_argument(where + ": channels must be 0, 1, 3 or 4, got " + std::to_string(channels));
+  if (bytes.empty()) throw std::runtime_error(where + ": empty file");
+  if (bytes.size() > std::size_t(INT32_MAX)) throw std::runtime_error(where + ": file too large");
+  if (detail::is_jpeg(bytes) && !detail::jpeg_has_end_marker(bytes))
+    throw std::runtime_error(where + ": truncated JPEG (no end-of-image marker)");
+  int w = 0, h = 0, stored = 0;
+  stbi_uc* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored, 0);
+  if (data == nullptr) {
+    const char* reason = stbi_failure_reason();
+    throw std::runtime_error(where + ": cannot decode image (" + (reason ? reason : "unknown format") + ")");
+  }
+  const int want = channels != 0 ? channels : (stored == 2 ? 4 : stored);
+  Image out;
+  try {
+    out = detail::convert_pixels(data, w, h, stored, want);
+  } catch (...) {
+    stbi_image_free(data);
+    throw;
+  }
+  stbi_image_free(data);
+  return out;
+}
+
+// Reads an image file (PNG, JPEG or BMP) as 3-channel RGB.
+inline Image read_image(const std::filesystem::path& path) {
+  const auto bytes = detail::read_file_bytes(path, "distdiff::read_image");
+  return decode_image(bytes, 3, path.string());
+}
+
+// Reads an image file with the requested number of channels (see decode_image).
+inline Image read_image(const std::filesystem::path& path, int channels) {
+  const auto bytes = detail::read_file_bytes(path, "distdiff::read_image");
+  return decode_image(bytes, channels, path.string());
+}
+
+// Encodes as PNG (lossless).
+inline std::vector<std::uint8_t> encode_png(const Image& img) {
+  detail::check_image(img, "distdiff::encode_png");
+  std::vector<std::uint8_t> out;
+  if (!stbi_write_png_to_func(&detail::append_bytes, &out, img.width, img.height, img.channels, img.pixels.data(),
+                              img.width * img.channels))
+    throw std::runtime_error("distdiff::encode_png: encoding a " + detail::describe(img) + " image failed");
+  return out;
+}
+
+// Encodes as baseline JPEG; quality in [1, 100]. Alpha is dropped.
+inline std::vector<std::uint8_t> encode_jpeg(const Image& img, int quality = 95) {
+  detail::check_image(img, "distdiff::encode_jpeg");
+  if (quality < 1 || quality > 100)
+    throw std::invalid_argument("distdiff::encode_jpeg: quality must be in [1, 100], got " + std::to_string(quality));
+  const Image* src = &img;
+  Image rgb;
+  if (img.channels == 4) {
+    rgb = detail::convert_pixels(img.pixels.data(), img.width, img.height, 4, 3);
+    src = &rgb;
+  }
+  std::vector<std::uint8_t> out;
+  if (!stbi_write_jpg_to_func(&detail::append_bytes, &out, src->width, src->height, src->channels,
+                              src->pixels.data(), quality))
+    throw std::runtime_error("distdiff::encode_jpeg: encoding a " + detail::describe(img) + " image failed");
+  return out;
+}
+
+// Writes a PNG atomically (temporary file + rename), creating parent folders.
+inline void write_png(const std::filesystem::path& path, const Image& img) {
+  std::vector<std::uint8_t> bytes;
+  try {
+    bytes = encode_png(img);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("distdiff::write_png: '" + path.string() + "': " + e.what());
+  }
+  detail::write_file_atomic(path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}, "distdiff::write_png");
+}
+
+// Writes a JPEG atomically (temporary file + rename), creating parent folders.
+inline void write_jpeg(const std::filesystem::path& path, const Image& img, int quality = 95) {
+  std::vector<std::uint8_t> bytes;
+  try {
+    bytes = encode_jpeg(img, quality);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("distdiff::write_jpeg: '" + path.string() + "': " + e.what());
+  }
+  detail::write_file_atomic(path, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}, "distdiff::write_jpeg");
+}
+
+// Writes PNG or JPEG according to the extension (.png, .jpg, .jpeg).
+inline void write_image(const std::filesystem::path& path, const Image& img) {
+  const std::string ext = detail::lowercase_extension(path);
+  if (ext == ".png") return write_png(path, img);
+  if (ext == ".jpg" || ext == ".jpeg") return write_jpeg(path, img);
+  throw std::invalid_argument("distdiff::write_image: '" + path.string() +
+                              "': unsupported extension (use .png, .jpg or .jpeg)");
+}
+
+// Returns the image with `channels` channels (1, 3 or 4); see detail::convert_pixels.
+inline Image convert_channels(const Image& img, int channels) {
+  detail::check_image(img, "distdiff::convert_channels");
+  if (channels != 1 && channels != 3 && channels != 4)
+    throw std::invalid_argument("distdiff::convert_channels: channels must be 1, 3 or 4, got " +
+                                std::to_string(channels));
+  if (channels == img.channels) return img;
+  return detail::convert_pixels(img.pixels.data(), img.width, img.height, img.channels, channels);
+}
+
+// Bicubic (Catmull-Rom) resize to w x h, edges clamped, on raw 8-bit values.
+inline Image resize(const Image& img, int w, int h) {
+  detail::check_image(img, "distdiff::resize");
+  if (w <= 0 || h <= 0)
+    throw std::invalid_argument("distdiff::resize: target size must be positive, got " + std::to_string(w) + "x" +
+                                std::to_string(h));
+  if (w == img.width && h == img.height) return img;
+  Image out(w, h, img.channels);
+  const int alpha = img.channels == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE;
+  if (!stbir_resize_uint8_generic(img.pixels.data(), img.width, img.height, img.width * img.channels,
+                                  out.pixels.data(), w, h, w * img.channels, img.channels, alpha, 0,
+                                  STBIR_EDGE_CLAMP, STBIR_FILTER_CATMULLROM, STBIR_COLORSPACE_LINEAR, nullptr))
+    throw std::runtime_error("distdiff::resize: resizing " + detail::describe(img) + " to " + std::to_string(w) +
+                             "x" + std::to_string(h) + " failed");
+  return out;
+}
+
+// Resizes so the shorter side equals `size`, keeping the aspect ratio (the
+// longer side is truncated like torchvision's Resize(int)).
+inline Image resize_shorter_side(const Image& img, int size) {
+  detail::check_image(img, "distdiff::resize_shorter_side");
+  if (size <= 0) throw std::invalid_argument("distdiff::resize_shorter_side: size must be positive");
+  if (img.width <= img.height)
+    return resize(img, size, std::max(1, int(std::int64_t(size) * img.height / img.width)));
+  return resize(img, std::max(1, int(std::int64_t(size) * img.width / img.height)), size);
+}
+
+// The w x h window at the centre (offsets rounded half-to-even, as torchvision's CenterCrop).
+inline Image center_crop(const Image& img, int w, int h) {
+  detail::check_image(img, "distdiff::center_crop");
+  if (w <= 0 || h <= 0 || w > img.width || h > img.height)
+    throw std::invalid_argument("distdiff::center_crop: cannot crop " + std::to_string(w) + "x" + std::to_string(h) +
+                                " from a " + detail::describe(img) + " image");
+  const int x0 = static_cast<int>(std::nearbyint((img.width - w) / 2.0));
+  const int y0 = static_cast<int>(std::nearbyint((img.height - h) / 2.0));
+  Image out(w, h, img.channels);
+  const std::size_t row = std::size_t(w) * img.channels;
+  for (int y = 0; y < h; ++y)
+    std::copy_n(img.pixels.data() + (std::size_t(y0 + y) * img.width + x0) * img.channels, row,
+                out.pixels.data() + std::size_t(y) * row);
+  return out;
+}
+
+// Square centre crop of side `size`.
+inline Image center_crop(const Image& img, int size) { return center_crop(img, size, size); }
+
+}  // namespace distdiff

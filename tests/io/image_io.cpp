@@ -1,0 +1,248 @@
+#include <catch2/catch.hpp>
+
+#include <distdiff/io/image_io.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "support/data_tmpdir.hpp"
+
+namespace fs = std::filesystem;
+using distdiff::Image;
+
+namespace {
+
+Image pattern(int w, int h, int c) {
+  Image img(w, h, c);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < c; ++k) img.at(x, y, k) = static_cast<std::uint8_t>((x * 37 + y * 11 + k * 90) % 256);
+  return img;
+}
+
+// Smooth content, so JPEG reproduces it closely.
+Image smooth(int w, int h) {
+  Image img(w, h, 3);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      img.at(x, y, 0) = static_cast<std::uint8_t>(40 + 150 * x / (w - 1));
+      img.at(x, y, 1) = static_cast<std::uint8_t>(60 + 120 * y / (h - 1));
+      img.at(x, y, 2) = 128;
+    }
+  return img;
+}
+
+void write_bytes(const fs::path& p, const std::vector<std::uint8_t>& b) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+std::size_t count_entries(const fs::path& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
+bool message_has(const std::exception& e, const std::string& s) { return std::string(e.what()).find(s) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("PNG round trip is exact for 1, 3 and 4 channels", "[io][png]") {
+  distdiff::test::TempDir tmp("io-png");
+  for (int c : {1, 3, 4}) {
+    const Image img = pattern(17, 9, c);
+    const fs::path p = tmp / ("nested/dir/img" + std::to_string(c) + ".png");
+    distdiff::write_png(p, img);  // creates parent folders
+    const Image back = distdiff::read_image(p, 0);
+    REQUIRE(back.width == 17);
+    REQUIRE(back.height == 9);
+    REQUIRE(back.channels == c);
+    CHECK(back.pixels == img.pixels);
+  }
+  // Default read is RGB: grey replicated.
+  const Image grey = distdiff::read_image(tmp / "nested/dir/img1.png");
+  REQUIRE(grey.channels == 3);
+  const Image g = pattern(17, 9, 1);
+  for (int y = 0; y < 9; ++y)
+    for (int x = 0; x < 17; ++x)
+      for (int k = 0; k < 3; ++k) REQUIRE(grey.at(x, y, k) == g.at(x, y, 0));
+  // Only the final files remain (no temporaries).
+  CHECK(count_entries(tmp / "nested/dir") == 3);
+}
+
+TEST_CASE("JPEG round trip is close", "[io][jpeg]") {
+  distdiff::test::TempDir tmp("io-jpeg");
+  const Image img = smooth(48, 32);
+  distdiff::write_jpeg(tmp / "a.jpg", img, 95);
+  const Image back = distdiff::read_image(tmp / "a.jpg");
+  REQUIRE(back.width == 48);
+  REQUIRE(back.height == 32);
+  double err = 0;
+  int worst = 0;
+  for (std::size_t i = 0; i < img.pixels.size(); ++i) {
+    const int d = std::abs(int(img.pixels[i]) - int(back.pixels[i]));
+    err += d;
+    worst = std::max(worst, d);
+  }
+  CHECK(err / img.pixels.size() < 2.0);
+  CHECK(worst <= 12);
+  // Lower quality gives a smaller file.
+  CHECK(distdiff::encode_jpeg(img, 20).size() < distdiff::encode_jpeg(img, 95).size());
+  CHECK_THROWS_AS(distdiff::encode_jpeg(img, 0), std::invalid_argument);
+}
+
+TEST_CASE("BMP is read", "[io][bmp]") {
+  distdiff::test::TempDir tmp("io-bmp");
+  const Image img = pattern(5, 4, 3);
+  std::vector<std::uint8_t> bytes;
+  stbi_write_bmp_to_func(&distdiff::detail::append_bytes, &bytes, 5, 4, 3, img.pixels.data());
+  write_bytes(tmp / "x.bmp", bytes);
+  CHECK(distdiff::read_image(tmp / "x.bmp").pixels == img.pixels);
+}
+
+TEST_CASE("corrupt, truncated and missing files throw an error naming the file", "[io][errors]") {
+  distdiff::test::TempDir tmp("io-bad");
+  const Image img = smooth(32, 32);
+  auto png = distdiff::encode_png(img);
+  auto jpg = distdiff::encode_jpeg(img);
+
+  auto expect_error = [](const fs::path& p) {
+    try {
+      (void)distdiff::read_image(p);
+      FAIL("no error for " << p);
+    } catch (const std::runtime_error& e) {
+      INFO(e.what());
+      CHECK(message_has(e, p.string()));
+    }
+  };
+  write_bytes(tmp / "trunc.png", std::vector<std::uint8_t>(png.begin(), png.begin() + png.size() / 2));
+  expect_error(tmp / "trunc.png");
+  write_bytes(tmp / "trunc.jpg", std::vector<std::uint8_t>(jpg.begin(), jpg.begin() + jpg.size() / 2));
+  expect_error(tmp / "trunc.jpg");
+  write_bytes(tmp / "garbage.png", std::vector<std::uint8_t>(100, 0x42));
+  expect_error(tmp / "garbage.png");
+  write_bytes(tmp / "empty.jpg", {});
+  expect_error(tmp / "empty.jpg");
+  expect_error(tmp / "missing.png");
+  fs::create_directories(tmp / "folder.png");
+  expect_error(tmp / "folder.png");
+  CHECK_THROWS_AS(distdiff::read_image(tmp / "trunc.png", 2), std::invalid_argument);
+}
+
+TEST_CASE("writers are atomic: failures leave no file behind", "[io][atomic]") {
+  distdiff::test::TempDir tmp("io-atomic");
+  const Image good = pattern(4, 4, 3);
+
+  SECTION("invalid image") {
+    Image bad = good;
+    bad.pixels.resize(10);
+    CHECK_THROWS_AS(distdiff::write_png(tmp / "bad.png", bad), std::invalid_argument);
+    Image zero;
+    CHECK_THROWS_AS(distdiff::write_jpeg(tmp / "zero.jpg", zero), std::invalid_argument);
+    CHECK(count_entries(tmp.path) == 0);
+  }
+  SECTION("parent is a file, so the folder cannot be created") {
+    write_bytes(tmp / "plain", {1, 2, 3});
+    try {
+      distdiff::write_png(tmp / "plain/sub/x.png", good);
+      FAIL("no error");
+    } catch (const std::runtime_error& e) {
+      CHECK(message_has(e, "x.png"));
+    }
+    CHECK(count_entries(tmp.path) == 1);
+  }
+  SECTION("destination is a folder") {
+    fs::create_directories(tmp / "dest.png");
+    CHECK_THROWS_AS(distdiff::write_png(tmp / "dest.png", good), std::runtime_error);
+    CHECK(count_entries(tmp.path) == 1);
+  }
+  SECTION("read-only folder") {
+    fs::create_directories(tmp / "ro");
+    fs::permissions(tmp / "ro", fs::perms::owner_read | fs::perms::owner_exec);
+    {
+      std::ofstream probe(tmp / "ro/probe");
+      if (probe) {  // running as root: permissions are not enforced
+        probe.close();
+        fs::remove(tmp / "ro/probe");
+        fs::permissions(tmp / "ro", fs::perms::owner_all);
+        SUCCEED("permissions not enforced for this user");
+        return;
+      }
+    }
+    CHECK_THROWS_AS(distdiff::write_png(tmp / "ro/x.png", good), std::runtime_error);
+    fs::permissions(tmp / "ro", fs::perms::owner_all);
+    CHECK(count_entries(tmp / "ro") == 0);
+  }
+  SECTION("overwrite replaces the old file completely") {
+    distdiff::write_png(tmp / "x.png", pattern(30, 30, 3));
+    distdiff::write_png(tmp / "x.png", good);
+    CHECK(distdiff::read_image(tmp / "x.png").pixels == good.pixels);
+    CHECK(count_entries(tmp.path) == 1);
+  }
+  SECTION("unsupported extension") {
+    CHECK_THROWS_AS(distdiff::write_image(tmp / "x.gif", good), std::invalid_argument);
+    distdiff::write_image(tmp / "y.jpeg", good);
+    CHECK(fs::exists(tmp / "y.jpeg"));
+  }
+}
+
+TEST_CASE("resize keeps constants constant and gradients monotone", "[io][resize]") {
+  Image flat(13, 7, 3);
+  for (std::size_t i = 0; i < flat.pixels.size(); ++i) flat.pixels[i] = static_cast<std::uint8_t>(i % 3 == 0 ? 200 : 17);
+  for (auto [w, h] : std::vector<std::pair<int, int>>{{40, 21}, {5, 3}, {13, 30}, {1, 1}}) {
+    const Image r = distdiff::resize(flat, w, h);
+    REQUIRE(r.width == w);
+    REQUIRE(r.height == h);
+    for (std::size_t i = 0; i < r.pixels.size(); ++i) REQUIRE(int(r.pixels[i]) == (i % 3 == 0 ? 200 : 17));
+  }
+  Image ramp(32, 4, 1);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 32; ++x) ramp.at(x, y, 0) = static_cast<std::uint8_t>(8 * x);
+  for (int w : {97, 64, 11}) {
+    const Image r = distdiff::resize(ramp, w, 4);
+    for (int y = 0; y < 4; ++y)
+      for (int x = 1; x < w; ++x) REQUIRE(r.at(x, y, 0) >= r.at(x - 1, y, 0));
+    CHECK(r.at(0, 0, 0) <= 8);
+    CHECK(r.at(w - 1, 0, 0) >= 240);
+  }
+  // Exact 2x downsampling of a linear ramp keeps the mean.
+  const Image half = distdiff::resize(ramp, 16, 4);
+  double m0 = 0, m1 = 0;
+  for (auto v : ramp.pixels) m0 += v;
+  for (auto v : half.pixels) m1 += v;
+  CHECK(m1 / half.pixels.size() == Approx(m0 / ramp.pixels.size()).margin(1.5));
+  CHECK_THROWS_AS(distdiff::resize(ramp, 0, 3), std::invalid_argument);
+}
+
+TEST_CASE("resize_shorter_side and center_crop geometry", "[io][crop]") {
+  const Image img = pattern(40, 20, 3);
+  const Image r = distdiff::resize_shorter_side(img, 10);
+  CHECK(r.width == 20);
+  CHECK(r.height == 10);
+  const Image c = distdiff::center_crop(img, 10, 6);
+  REQUIRE(c.width == 10);
+  REQUIRE(c.height == 6);
+  // offsets (40-10)/2 = 15, (20-6)/2 = 7
+  for (int y = 0; y < 6; ++y)
+    for (int x = 0; x < 10; ++x)
+      for (int k = 0; k < 3; ++k) REQUIRE(c.at(x, y, k) == img.at(x + 15, y + 7, k));
+  // Half offsets round to even like torchvision: (5-2)/2 = 1.5 -> 2, (4-1)/2 = 1.5 -> 2
+  const Image small = pattern(5, 4, 1);
+  const Image s = distdiff::center_crop(small, 2, 1);
+  CHECK(s.at(0, 0, 0) == small.at(2, 2, 0));
+  CHECK_THROWS_AS(distdiff::center_crop(img, 41, 5), std::invalid_argument);
+  CHECK(distdiff::center_crop(img, 20).width == 20);
+}
+
+TEST_CASE("channel conversion", "[io][channels]") {
+  Image rgb(1, 1, 3);
+  rgb.pixels = {255, 0, 0};
+  CHECK(int(distdiff::convert_channels(rgb, 1).pixels[0]) == 76);  // 0.299 * 255
+  const Image rgba = distdiff::convert_channels(rgb, 4);
+  CHECK(rgba.pixels == std::vector<std::uint8_t>{255, 0, 0, 255});
+  CHECK(distdiff::convert_channels(rgba, 3).pixels == rgb.pixels);
+}
