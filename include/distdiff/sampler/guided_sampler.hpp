@@ -1,0 +1,276 @@
+#pragma once
+// GuidedSampler — Algorithm 1 of the paper: img2img DDIM sampling whose
+// intermediate latent is transformed (Eq. 3) and the transform optimised by the
+// hierarchical energy of the x0-prediction (Eq. 5, 6).
+//
+// For each batch:
+//   z0 = E(x_seed); z = √ᾱ_s z0 + √(1−ᾱ_s) n             (img2img start, strength)
+//   for each denoising position p:
+//     if the schedule fires at p (DDIM index M + L − 1):
+//       e, b ~ init;  z̃ = (1+e)z + b
+//       unroll L DDIM steps from z̃ with gradients → ẑ0 at DDIM index M (Eq. 5)
+//       E = Σ_k w_k D_k(θ(decode(ẑ0)), prototypes)   (mean over the batch)
+//       (e, b) ← update((e, b), ∇E, ρ)   (iterations times)
+//       z ← P_{z,ε}((1+e)z + b)
+//     z ← DDIM step(z, ε̂_CFG(z, t))
+//   x = decode(z)
+// Everything outside the guided step runs without autograd.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "distdiff/composition/check.hpp"
+#include "distdiff/core/model_set.hpp"
+#include "distdiff/core/types.hpp"
+
+namespace distdiff {
+
+// Runtime numbers of the sampler (paper §5.2 / reference v1 defaults).
+struct GuidanceConfig {
+  std::int64_t num_inference_steps = 50;
+  double strength = 0.9;
+  double guidance_scale = 50.0;      // classifier-free guidance scale (1 = off)
+  double rho = 0.1;                  // step size of the update rule
+  double epsilon = 0.8;              // radius of the L∞ ball (Eq. 3)
+  std::int64_t iterations = 1;       // optimisation iterations per guided step
+  bool project_during_guidance = false;  // evaluate E at P(τ(z)) instead of τ(z)
+  bool measure_energy = true;        // record E before/after at the projected latents
+  std::string negative_prompt;       // the unconditional prompt of CFG
+};
+
+struct Conditioning {
+  torch::Tensor cond;     // [B, L, E]
+  torch::Tensor uncond;   // [B, L, E] or undefined when CFG is off
+};
+
+// Context handed to energy terms besides the features.
+struct EnergyContext {
+  torch::Tensor labels;               // [B] int64 on the model device
+  torch::Tensor reference_features;   // [B, D] θ(seed image), or undefined
+  torch::Tensor text_features;        // [C, D] class text features, or undefined
+};
+
+struct GuidanceRecord {
+  std::int64_t ddim_index = 0;   // M: where ẑ0 is predicted
+  std::int64_t timestep = 0;     // timestep of the transformed latent
+  torch::Tensor energy_before;   // [B] CPU float64: E at P(τ_init(z)); undefined if not measured
+  torch::Tensor energy_after;    // [B] CPU float64: E at P(τ_guided(z))
+};
+
+struct GuidedBatch {
+  torch::Tensor images;               // [B, 3, H, W] in [-1, 1]
+  torch::Tensor labels;               // [B] int64
+  std::vector<std::string> prompts;   // B prompts
+  std::uint64_t seed = 0;             // all randomness of this batch
+  torch::Tensor text_features;        // optional [C, D] (zero-shot energy terms)
+};
+
+struct GuidedOutput {
+  torch::Tensor images;                 // [B, 3, H, W] in [0, 1], CPU float32
+  std::vector<GuidanceRecord> records;  // one per guided step
+};
+
+template <class Composition, class Models>
+class GuidedSampler {
+ public:
+  GuidedSampler(const Composition& method, const Models& models, Prototypes prototypes,
+                GuidanceConfig config)
+      : method_(method), models_(models), config_(std::move(config)) {
+    detail::report_composition<Composition>();
+    detail::report_models<Models>();
+    if constexpr (detail::composition_valid<Composition> && detail::models_valid<Models>) {
+      const auto& rt = models_.runtime;
+      prototypes_ = prototypes.to(rt.device, rt.dtype);
+      timesteps_ = method_.scheduler.timesteps(config_.num_inference_steps);
+      start_ = method_.scheduler.img2img_start(config_.num_inference_steps, config_.strength);
+      plan_guidance();
+      if (config_.iterations < 1) throw std::invalid_argument("GuidanceConfig: iterations must be >= 1");
+      if (config_.epsilon < 0) throw std::invalid_argument("GuidanceConfig: epsilon must be >= 0");
+    }
+  }
+
+  const std::vector<std::int64_t>& timesteps() const { return timesteps_; }
+  std::int64_t start_position() const { return start_; }
+  // Denoising positions (indices into timesteps()) at which the transform is applied.
+  const std::vector<std::int64_t>& guided_positions() const { return guided_positions_; }
+  std::int64_t ddim_index(std::int64_t position) const { return std::int64_t(timesteps_.size()) - 1 - position; }
+  const GuidanceConfig& config() const { return config_; }
+  const Prototypes& prototypes() const { return prototypes_; }
+
+  Conditioning condition(const std::vector<std::string>& prompts) const {
+    torch::NoGradGuard no_grad;
+    Conditioning c;
+    c.cond = models_.text.encode(prompts).to(models_.runtime.device, models_.runtime.dtype);
+    if (config_.guidance_scale != 1.0) {
+      c.uncond = models_.text.encode(std::vector<std::string>(prompts.size(), config_.negative_prompt))
+                     .to(models_.runtime.device, models_.runtime.dtype);
+    }
+    return c;
+  }
+
+  // ε̂ with classifier-free guidance: ε_u + s·(ε_c − ε_u).
+  torch::Tensor noise_prediction(const torch::Tensor& z, std::int64_t t, const Conditioning& c) const {
+    if (!c.uncond.defined()) return models_.denoiser.predict_noise(z, t, c.cond);
+    const auto eps = models_.denoiser.predict_noise(torch::cat({z, z}), t, torch::cat({c.uncond, c.cond}));
+    const auto parts = eps.chunk(2);
+    return parts[0] + config_.guidance_scale * (parts[1] - parts[0]);
+  }
+
+  // Per-sample energy [B] of a (transformed) latent sitting at denoising
+  // position `position`: unroll the schedule's look-ahead, predict ẑ0, decode,
+  // extract features, sum the weighted terms. Differentiable in z.
+  torch::Tensor energy(const torch::Tensor& z, std::int64_t position, const Conditioning& c,
+                       const EnergyContext& ctx) const {
+    const std::int64_t L = method_.schedule.lookahead();
+    torch::Tensor zz = z;
+    torch::Tensor x0;
+    for (std::int64_t l = 0; l < L; ++l) {
+      const auto p = position + l;
+      const auto t = timesteps_.at(std::size_t(p));
+      const auto eps = noise_prediction(zz, t, c);
+      if (l == L - 1) {
+        x0 = method_.scheduler.predict_x0(zz, eps, t);
+      } else {
+        zz = method_.scheduler.step(zz, eps, t, timesteps_.at(std::size_t(p + 1)));
+      }
+    }
+    const auto images = ((models_.decoder.decode(x0) + 1.0) / 2.0).clamp(0.0, 1.0);
+    EnergyInputs in;
+    in.features = models_.features.extract(images);
+    in.labels = ctx.labels;
+    in.prototypes = &prototypes_;
+    in.reference_features = ctx.reference_features;
+    in.text_features = ctx.text_features;
+    return method_.energy.total(in);
+  }
+
+  GuidedOutput run(const GuidedBatch& batch) const {
+    if constexpr (detail::composition_valid<Composition> && detail::models_valid<Models>) {
+      return run_valid(batch);
+    } else {
+      return {};
+    }
+  }
+
+ private:
+  void plan_guidance() {
+    const auto n = std::int64_t(timesteps_.size());
+    const std::int64_t L = method_.schedule.lookahead();
+    if (L < 1) throw std::invalid_argument("guidance schedule: look-ahead must be >= 1");
+    for (auto m : method_.schedule.steps()) {
+      const auto fire_index = m + L - 1;
+      const auto position = n - 1 - fire_index;
+      if (m < 0 || fire_index > n - 1)
+        throw std::invalid_argument("guidance schedule: step M=" + std::to_string(m) + " is outside the " +
+                                    std::to_string(n) + "-step DDIM schedule");
+      if (position < start_)
+        throw std::invalid_argument(
+            "guidance schedule: step M=" + std::to_string(m) + " with look-ahead " + std::to_string(L) +
+            " transforms the latent at DDIM index " + std::to_string(fire_index) +
+            ", but img2img with strength " + std::to_string(config_.strength) + " starts at DDIM index " +
+            std::to_string(n - 1 - start_) + ": lower M or raise the strength");
+      guided_positions_.push_back(position);
+    }
+    std::sort(guided_positions_.begin(), guided_positions_.end());
+    guided_positions_.erase(std::unique(guided_positions_.begin(), guided_positions_.end()),
+                            guided_positions_.end());
+  }
+
+  static torch::Tensor to_record(const torch::Tensor& e) {
+    return e.detach().to(torch::kCPU, torch::kFloat64);
+  }
+
+  GuidedOutput run_valid(const GuidedBatch& batch) const {
+    const auto& rt = models_.runtime;
+    const auto B = batch.images.size(0);
+    TORCH_CHECK(batch.images.dim() == 4 && batch.images.size(1) == 3,
+                "GuidedSampler: images must be [B, 3, H, W], got ", batch.images.sizes());
+    TORCH_CHECK(batch.labels.numel() == B, "GuidedSampler: ", B, " images but ", batch.labels.numel(), " labels");
+    TORCH_CHECK(std::int64_t(batch.prompts.size()) == B, "GuidedSampler: ", B, " images but ",
+                batch.prompts.size(), " prompts");
+
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(batch.seed);
+    const auto images = batch.images.to(rt.device, rt.dtype);
+    EnergyContext ctx;
+    ctx.labels = batch.labels.to(rt.device, torch::kLong);
+    if (batch.text_features.defined()) ctx.text_features = batch.text_features.to(rt.device, rt.dtype);
+
+    GuidedOutput out;
+    torch::NoGradGuard no_grad;
+    const auto cond = condition(batch.prompts);
+    if constexpr (Composition::energy_type::size > 0) {
+      if (!guided_positions_.empty())
+        ctx.reference_features = models_.features.extract(((images + 1.0) / 2.0).clamp(0.0, 1.0));
+    }
+    const auto z0 = models_.encoder.encode(images, gen);
+    const auto noise = at::randn(z0.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat32))
+                           .to(rt.device, z0.scalar_type());
+    auto z = method_.scheduler.add_noise(z0, noise, timesteps_.at(std::size_t(start_)));
+
+    const auto n = std::int64_t(timesteps_.size());
+    for (std::int64_t p = start_; p < n; ++p) {
+      if (std::binary_search(guided_positions_.begin(), guided_positions_.end(), p)) {
+        z = guide(z, p, cond, ctx, gen, out.records);
+      }
+      const auto t = timesteps_[std::size_t(p)];
+      const auto t_prev = p + 1 < n ? timesteps_[std::size_t(p + 1)] : std::int64_t(-1);
+      z = method_.scheduler.step(z, noise_prediction(z, t, cond), t, t_prev);
+    }
+    out.images = ((models_.decoder.decode(z) + 1.0) / 2.0).clamp(0.0, 1.0).to(torch::kCPU, torch::kFloat32);
+    return out;
+  }
+
+  torch::Tensor guide(const torch::Tensor& z_in, std::int64_t position, const Conditioning& cond,
+                      const EnergyContext& ctx, at::Generator& gen,
+                      std::vector<GuidanceRecord>& records) const {
+    const auto& tr = method_.transform;
+    const auto z = z_in.detach();
+    auto params = tr.init(z, gen);
+    GuidanceRecord rec;
+    rec.ddim_index = ddim_index(position) - (method_.schedule.lookahead() - 1);
+    rec.timestep = timesteps_.at(std::size_t(position));
+
+    if constexpr (Composition::energy_type::size > 0) {
+      std::vector<torch::Tensor> initial;
+      for (const auto& p : params) initial.push_back(p.detach().clone());
+      for (std::int64_t it = 0; it < config_.iterations; ++it) {
+        torch::AutoGradMode grad_on(true);
+        auto zt = tr.apply(z, params);
+        if (config_.project_during_guidance) zt = tr.project(zt, z, config_.epsilon);
+        const auto e = energy(zt, position, cond, ctx);
+        const auto grads = torch::autograd::grad({e.mean()}, params);
+        torch::NoGradGuard no_grad;
+        for (std::size_t k = 0; k < params.size(); ++k) {
+          params[k] = method_.update.update(params[k].detach(), grads[k], config_.rho)
+                          .detach()
+                          .requires_grad_(true);
+        }
+      }
+      torch::NoGradGuard no_grad;
+      const auto z_new = tr.project(tr.apply(z, params), z, config_.epsilon);
+      if (config_.measure_energy) {
+        rec.energy_before = to_record(energy(tr.project(tr.apply(z, initial), z, config_.epsilon), position, cond, ctx));
+        rec.energy_after = to_record(energy(z_new, position, cond, ctx));
+      }
+      records.push_back(rec);
+      return z_new;
+    } else {
+      torch::NoGradGuard no_grad;
+      records.push_back(rec);
+      return tr.project(tr.apply(z, params), z, config_.epsilon);
+    }
+  }
+
+  Composition method_;
+  Models models_;
+  GuidanceConfig config_;
+  Prototypes prototypes_;
+  std::vector<std::int64_t> timesteps_;
+  std::int64_t start_ = 0;
+  std::vector<std::int64_t> guided_positions_;
+};
+
+}  // namespace distdiff

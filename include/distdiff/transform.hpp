@@ -1,0 +1,3 @@
+#pragma once
+// Latent transforms (paper §4.2).
+#include "distdiff/transform/residual_multiplicative.hpp"
