@@ -62,3 +62,18 @@ inline std::vector<std::uint8_t> idx_u8(const std::vector<std::uint32_t>& dims, 
 }
 
 }  // namespace distdiff::test
+
+namespace distdiff::test {
+
+// The message of the exception `f` throws, or "" when it throws nothing.
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace distdiff::test
