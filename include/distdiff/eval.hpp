@@ -1,0 +1,7 @@
+#pragma once
+// Umbrella for the evaluation family: FID (Fréchet distance, feature
+// statistics), its Inception-v3 network, and image sources for it.
+#include "distdiff/eval/fid.hpp"
+#include "distdiff/eval/fid_between.hpp"
+#include "distdiff/eval/image_files.hpp"
+#include "distdiff/eval/inception.hpp"
