@@ -1,0 +1,588 @@
+#pragma once
+// Results of classifier training runs: one CSV row per run, aggregated over
+// seeds (mean ± sample std) into the paper's tables.
+//
+//   distdiff::io::ResultRow row{.dataset = "caltech101", .method = "DistDiff", .backbone = "resnet50",
+//                               .expansion = 5, .seed = 1, .top1_best = 74.3, .top1_last = 73.9,
+//                               .epochs = 100, .seconds = 5120};
+//   distdiff::io::append_result("results.csv", row);           // safe with concurrent runs
+//
+//   auto rows = distdiff::io::read_results("results.csv");
+//   std::cout << distdiff::io::table1_markdown(rows, {});      // rows = methods, columns = datasets
+//   std::cout << distdiff::io::table2_markdown(rows, {});      // per dataset: columns = backbones
+//   auto p = distdiff::io::pivot(rows, {.row_field = "method", .col_field = "expansion"});
+//   std::cout << distdiff::io::render_markdown(p, {});
+//
+// Columns: dataset, method, backbone, expansion, seed, top1_best, top1_last,
+// epochs, seconds, timestamp. `expansion` is the number of synthetic images per
+// original image (0 for the original dataset alone, 5 for "5x expanded").
+// Accuracies are percentages.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "distdiff/detail/atomic_write.hpp"
+
+namespace distdiff::io {
+
+struct ResultRow {
+  std::string dataset;
+  std::string method;        // method or composition name, e.g. "Original", "DistDiff", "GIF-SD"
+  std::string backbone;      // make_classifier name, e.g. "resnet50"
+  double expansion = 0;      // synthetic images per original image (0 = original only)
+  std::uint64_t seed = 1;
+  double top1_best = 0;      // best test top-1 over epochs (percent)
+  double top1_last = 0;      // test top-1 after the last epoch (percent)
+  std::int64_t epochs = 0;
+  double seconds = 0;        // training wall time
+  std::string timestamp;     // ISO 8601 UTC; append_result fills it when empty
+};
+
+inline const std::vector<std::string>& results_columns() {
+  static const std::vector<std::string> c = {"dataset",   "method",    "backbone", "expansion", "seed",
+                                             "top1_best", "top1_last", "epochs",   "seconds",   "timestamp"};
+  return c;
+}
+
+namespace detail {
+
+inline std::string csv_escape(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Splits one CSV record (RFC 4180 quoting). Throws on an unterminated quote.
+inline std::vector<std::string> csv_split(const std::string& line, const std::string& where) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < line.size() && line[i + 1] == '"') {
+          out.back() += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else if (c != '\r') {
+      out.back() += c;
+    }
+  }
+  if (quoted) throw std::runtime_error(where + ": unterminated quoted field");
+  return out;
+}
+
+// Reads CSV records, allowing newlines inside quoted fields.
+inline std::vector<std::pair<std::size_t, std::string>> csv_records(std::istream& in) {
+  std::vector<std::pair<std::size_t, std::string>> out;
+  std::string line, record;
+  std::size_t lineno = 0, start = 0;
+  bool open = false;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!open) {
+      record = line;
+      start = lineno;
+    } else {
+      record += "\n" + line;
+    }
+    open = std::count(record.begin(), record.end(), '"') % 2 == 1;
+    if (!open) out.emplace_back(start, record);
+  }
+  if (open) out.emplace_back(start, record);  // csv_split reports it
+  return out;
+}
+
+inline std::string format_number(double v, const char* fmt) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+inline std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+inline std::string header_line() {
+  std::string h;
+  for (const auto& c : results_columns()) h += (h.empty() ? "" : ",") + c;
+  return h;
+}
+
+template <class T>
+T parse_number(const std::string& s, const std::string& where, const std::string& column) {
+  if constexpr (std::is_floating_point_v<T>) {
+    char* end = nullptr;
+    const double value = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size())
+      throw std::runtime_error(where + ": column '" + column + "' is not a number: '" + s + "'");
+    return static_cast<T>(value);
+  } else {
+    T value{};
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size())
+      throw std::runtime_error(where + ": column '" + column + "' is not an integer: '" + s + "'");
+    return value;
+  }
+}
+
+}  // namespace detail
+
+// One CSV line (no trailing newline) for `row`.
+inline std::string to_csv_line(const ResultRow& row) {
+  using detail::csv_escape;
+  using detail::format_number;
+  return csv_escape(row.dataset) + "," + csv_escape(row.method) + "," + csv_escape(row.backbone) + "," +
+         format_number(row.expansion, "%g") + "," + std::to_string(row.seed) + "," +
+         format_number(row.top1_best, "%.4f") + "," + format_number(row.top1_last, "%.4f") + "," +
+         std::to_string(row.epochs) + "," + format_number(row.seconds, "%.1f") + "," + csv_escape(row.timestamp);
+}
+
+// Appends `row` to the CSV at `path`, creating it (and its folder) with the
+// header when missing. The file is locked (flock) while the header is checked
+// and the line is written with a single write(2), so concurrent runs, in one
+// process or many, never interleave or tear rows. Throws std::runtime_error
+// when an existing file's header is not results_columns().
+inline void append_result(const std::filesystem::path& path, ResultRow row) {
+  const std::string where = "append_result: '" + path.string() + "'";
+  if (row.timestamp.empty()) row.timestamp = detail::utc_timestamp();
+  if (!path.parent_path().empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) throw std::runtime_error(where + ": cannot create its folder: " + ec.message());
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(where + ": cannot open: " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() {
+      ::flock(fd, LOCK_UN);
+      ::close(fd);
+    }
+  } closer{fd};
+  while (::flock(fd, LOCK_EX) != 0)
+    if (errno != EINTR) throw std::runtime_error(where + ": cannot lock: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw std::runtime_error(where + ": cannot stat: " + std::strerror(errno));
+  const std::string header = detail::header_line();
+  std::string text;
+  if (st.st_size == 0) {
+    text = header + "\n";
+  } else {
+    std::string first;
+    char buf[512];
+    off_t off = 0;
+    while (first.find('\n') == std::string::npos) {
+      const ssize_t n = ::pread(fd, buf, sizeof buf, off);
+      if (n < 0) throw std::runtime_error(where + ": cannot read: " + std::strerror(errno));
+      if (n == 0) break;
+      first.append(buf, static_cast<std::size_t>(n));
+      off += n;
+    }
+    first = first.substr(0, first.find('\n'));
+    if (!first.empty() && first.back() == '\r') first.pop_back();
+    if (first != header)
+      throw std::runtime_error(where + ": not a results file: its header is '" + first + "', expected '" + header +
+                               "'");
+    char last = '\n';
+    if (::pread(fd, &last, 1, st.st_size - 1) != 1)
+      throw std::runtime_error(where + ": cannot read: " + std::strerror(errno));
+    if (last != '\n') text = "\n";  // an earlier writer died mid-line: keep our row whole
+  }
+  text += to_csv_line(row) + "\n";
+  const ssize_t n = ::write(fd, text.data(), text.size());
+  if (n != static_cast<ssize_t>(text.size()))
+    throw std::runtime_error(where + ": write failed: " + (n < 0 ? std::strerror(errno) : "short write"));
+}
+
+// Parses a results CSV. Throws std::runtime_error naming the file and line on
+// a wrong header or a malformed row.
+inline std::vector<ResultRow> parse_results(std::istream& in, const std::string& name) {
+  const auto records = detail::csv_records(in);
+  if (records.empty()) throw std::runtime_error("read_results: '" + name + "' is empty (no header)");
+  std::string head = records.front().second;
+  if (!head.empty() && head.back() == '\r') head.pop_back();
+  if (head != detail::header_line())
+    throw std::runtime_error("read_results: '" + name + "': not a results file: its header is '" + head +
+                             "', expected '" + detail::header_line() + "'");
+  std::vector<ResultRow> rows;
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    const auto& [lineno, text] = records[i];
+    if (text.empty() || text == "\r") continue;
+    const std::string where = "read_results: '" + name + "' line " + std::to_string(lineno);
+    const auto f = detail::csv_split(text, where);
+    if (f.size() != results_columns().size())
+      throw std::runtime_error(where + ": " + std::to_string(f.size()) + " fields, expected " +
+                               std::to_string(results_columns().size()));
+    ResultRow r;
+    r.dataset = f[0];
+    r.method = f[1];
+    r.backbone = f[2];
+    r.expansion = detail::parse_number<double>(f[3], where, "expansion");
+    r.seed = detail::parse_number<std::uint64_t>(f[4], where, "seed");
+    r.top1_best = detail::parse_number<double>(f[5], where, "top1_best");
+    r.top1_last = detail::parse_number<double>(f[6], where, "top1_last");
+    r.epochs = detail::parse_number<std::int64_t>(f[7], where, "epochs");
+    r.seconds = detail::parse_number<double>(f[8], where, "seconds");
+    r.timestamp = f[9];
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+inline std::vector<ResultRow> read_results(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("read_results: cannot open '" + path.string() + "'");
+  return parse_results(in, path.string());
+}
+
+// ---------------------------------------------------------------- aggregation
+
+struct Stat {
+  double mean = std::numeric_limits<double>::quiet_NaN();
+  double std = 0;     // sample standard deviation (n − 1); 0 when n == 1
+  std::size_t n = 0;
+};
+
+inline Stat summarize(const std::vector<double>& xs) {
+  Stat s;
+  s.n = xs.size();
+  if (xs.empty()) return s;
+  double sum = 0;
+  for (double x : xs) sum += x;
+  s.mean = sum / double(xs.size());
+  if (xs.size() > 1) {
+    double ss = 0;
+    for (double x : xs) ss += (x - s.mean) * (x - s.mean);
+    s.std = std::sqrt(ss / double(xs.size() - 1));
+  }
+  return s;
+}
+
+// Value of a grouping field: dataset, method, backbone, expansion, seed, epochs.
+inline std::string field_value(const ResultRow& r, const std::string& field) {
+  if (field == "dataset") return r.dataset;
+  if (field == "method") return r.method;
+  if (field == "backbone") return r.backbone;
+  if (field == "expansion") return detail::format_number(r.expansion, "%g");
+  if (field == "seed") return std::to_string(r.seed);
+  if (field == "epochs") return std::to_string(r.epochs);
+  throw std::invalid_argument("unknown results field '" + field +
+                              "' (known: dataset, method, backbone, expansion, seed, epochs)");
+}
+
+// Value of a metric: top1_best, top1_last, seconds.
+inline double metric_value(const ResultRow& r, const std::string& metric) {
+  if (metric == "top1_best") return r.top1_best;
+  if (metric == "top1_last") return r.top1_last;
+  if (metric == "seconds") return r.seconds;
+  throw std::invalid_argument("unknown results metric '" + metric + "' (known: top1_best, top1_last, seconds)");
+}
+
+struct PivotOptions {
+  std::string row_field = "method";
+  std::string col_field = "dataset";
+  std::string metric = "top1_best";
+  std::vector<std::string> row_order;  // listed first, in this order; others follow in order of appearance
+  std::vector<std::string> col_order;
+  std::function<bool(const ResultRow&)> filter;  // keep rows where true (all when empty)
+};
+
+struct PivotTable {
+  std::string row_field, col_field, metric;
+  std::vector<std::string> rows, cols;
+  std::map<std::pair<std::string, std::string>, Stat> cells;
+
+  const Stat* cell(const std::string& row, const std::string& col) const {
+    const auto it = cells.find({row, col});
+    return it == cells.end() ? nullptr : &it->second;
+  }
+  // Mean over the columns of the row's cell means; nullopt when a cell is missing.
+  std::optional<double> row_average(const std::string& row) const {
+    if (cols.empty()) return std::nullopt;
+    double sum = 0;
+    for (const auto& c : cols) {
+      const Stat* s = cell(row, c);
+      if (!s) return std::nullopt;
+      sum += s->mean;
+    }
+    return sum / double(cols.size());
+  }
+};
+
+namespace detail {
+inline std::vector<std::string> ordered(const std::vector<std::string>& seen, const std::vector<std::string>& order) {
+  std::vector<std::string> out;
+  const std::set<std::string> present(seen.begin(), seen.end());
+  for (const auto& o : order)
+    if (present.count(o) && std::find(out.begin(), out.end(), o) == out.end()) out.push_back(o);
+  for (const auto& s : seen)
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  return out;
+}
+}  // namespace detail
+
+// Groups rows by (row_field, col_field) and summarises the metric over the
+// group (usually the seeds).
+inline PivotTable pivot(const std::vector<ResultRow>& rows, const PivotOptions& o) {
+  PivotTable t;
+  t.row_field = o.row_field;
+  t.col_field = o.col_field;
+  t.metric = o.metric;
+  std::vector<std::string> seen_rows, seen_cols;
+  std::map<std::pair<std::string, std::string>, std::vector<double>> values;
+  for (const auto& r : rows) {
+    if (o.filter && !o.filter(r)) continue;
+    const auto rk = field_value(r, o.row_field), ck = field_value(r, o.col_field);
+    if (std::find(seen_rows.begin(), seen_rows.end(), rk) == seen_rows.end()) seen_rows.push_back(rk);
+    if (std::find(seen_cols.begin(), seen_cols.end(), ck) == seen_cols.end()) seen_cols.push_back(ck);
+    values[{rk, ck}].push_back(metric_value(r, o.metric));
+  }
+  t.rows = detail::ordered(seen_rows, o.row_order);
+  t.cols = detail::ordered(seen_cols, o.col_order);
+  for (const auto& [key, xs] : values) t.cells[key] = summarize(xs);
+  return t;
+}
+
+// Display names for the identifiers used in results files (datasets, backbones).
+inline const std::map<std::string, std::string>& default_labels() {
+  static const std::map<std::string, std::string> labels = {
+      {"caltech101", "Caltech"},        {"cars", "Cars"},
+      {"flowers", "Flowers"},           {"dtd", "DTD"},
+      {"cifar100s", "CIFAR100-S"},      {"pets", "Pets"},
+      {"resnet50", "ResNet-50"},        {"resnext50_32x4d", "ResNeXt-50"},
+      {"wide_resnet50_2", "WideResNet-50"}, {"mobilenet_v2", "MobileNet V2"}};
+  return labels;
+}
+
+struct MarkdownOptions {
+  int precision = 1;
+  bool show_std = true;            // "mean ± std" cells
+  bool average_column = true;      // "Average" column: mean of the row's cell means
+  std::string baseline = "Original";  // row whose average the others' gains are relative to ("" = none)
+  std::string corner;              // top-left header cell (default: the row field's name)
+  std::map<std::string, std::string> labels = default_labels();  // identifier -> display name
+};
+
+namespace detail {
+inline std::string label(const MarkdownOptions& o, const std::string& id) {
+  const auto it = o.labels.find(id);
+  return it == o.labels.end() ? id : it->second;
+}
+// Decimal rounding half away from zero (69.35 -> "69.4", as tables are rounded
+// by hand), instead of printf's rounding of the binary value (69.34999... -> "69.3").
+inline double round_decimal(double v, int precision) {
+  const double scale = std::pow(10.0, precision);
+  const double scaled = v * scale;
+  return std::round(scaled + std::copysign(1e-9 * std::max(1.0, std::abs(scaled)), scaled)) / scale;
+}
+inline std::string fixed(double v, int precision) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, round_decimal(v, precision));
+  return buf;
+}
+inline std::string signed_fixed(double v, int precision) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%+.*f", precision, round_decimal(v, precision));
+  return buf;
+}
+inline std::string md_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += '\\';
+    out += c == '\n' ? ' ' : c;
+  }
+  return out;
+}
+}  // namespace detail
+
+// One markdown table: rows × columns (+ Average with the gain over the baseline
+// row in parentheses). Missing cells show "–"; a row with a missing cell has no average.
+inline std::string render_markdown(const PivotTable& t, const MarkdownOptions& o = {}) {
+  using detail::fixed;
+  std::ostringstream md;
+  const std::string corner = o.corner.empty() ? t.row_field : o.corner;
+  md << "| " << detail::md_escape(corner) << " |";
+  for (const auto& c : t.cols) md << " " << detail::md_escape(detail::label(o, c)) << " |";
+  if (o.average_column) md << " Average |";
+  md << "\n|---|";
+  for (std::size_t i = 0; i < t.cols.size(); ++i) md << "---:|";
+  if (o.average_column) md << "---:|";
+  md << "\n";
+  const bool has_baseline = !o.baseline.empty() && std::find(t.rows.begin(), t.rows.end(), o.baseline) != t.rows.end();
+  const auto base_avg = has_baseline ? t.row_average(o.baseline) : std::nullopt;
+  for (const auto& r : t.rows) {
+    md << "| " << detail::md_escape(detail::label(o, r)) << " |";
+    for (const auto& c : t.cols) {
+      const Stat* s = t.cell(r, c);
+      if (!s) {
+        md << " – |";
+      } else if (o.show_std && s->n > 1) {
+        md << " " << fixed(s->mean, o.precision) << " ± " << fixed(s->std, o.precision) << " |";
+      } else {
+        md << " " << fixed(s->mean, o.precision) << " |";
+      }
+    }
+    if (o.average_column) {
+      const auto avg = t.row_average(r);
+      if (!avg) {
+        md << " – |";
+      } else {
+        md << " " << fixed(*avg, o.precision);
+        if (base_avg && r != o.baseline) md << " (" << detail::signed_fixed(*avg - *base_avg, o.precision) << ")";
+        md << " |";
+      }
+    }
+    md << "\n";
+  }
+  return md.str();
+}
+
+// The aggregated table as CSV: one line per row label, per column
+// "<col>_mean,<col>_std,<col>_n", then average and gain (empty when undefined).
+inline std::string render_csv(const PivotTable& t, const std::string& baseline = "Original") {
+  std::ostringstream out;
+  out << detail::csv_escape(t.row_field);
+  for (const auto& c : t.cols)
+    out << "," << detail::csv_escape(c + "_mean") << "," << detail::csv_escape(c + "_std") << ","
+        << detail::csv_escape(c + "_n");
+  out << ",average,gain\n";
+  const auto base_avg = t.row_average(baseline);
+  for (const auto& r : t.rows) {
+    out << detail::csv_escape(r);
+    for (const auto& c : t.cols) {
+      const Stat* s = t.cell(r, c);
+      if (s)
+        out << "," << detail::format_number(s->mean, "%.6g") << "," << detail::format_number(s->std, "%.6g") << ","
+            << s->n;
+      else
+        out << ",,,0";
+    }
+    const auto avg = t.row_average(r);
+    out << "," << (avg ? detail::format_number(*avg, "%.6g") : "");
+    out << "," << (avg && base_avg ? detail::format_number(*avg - *base_avg, "%.6g") : "") << "\n";
+  }
+  return out.str();
+}
+
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+  distdiff::detail::write_file_atomic(path, text, "distdiff::io::write_text");
+}
+
+// ------------------------------------------------------------ paper layouts
+
+struct PaperTableOptions {
+  std::string baseline = "Original";                 // method name of the un-expanded runs
+  std::optional<std::string> backbone = "resnet50";  // Table 1 only: keep this backbone
+  std::optional<double> expansion = 5;               // keep non-baseline rows with this factor
+  std::string metric = "top1_best";
+  std::vector<std::string> methods;   // row order (baseline first by default)
+  std::vector<std::string> datasets = {"caltech101", "cars", "flowers", "dtd", "cifar100s", "pets"};
+  std::vector<std::string> backbones = {"resnet50", "resnext50_32x4d", "wide_resnet50_2", "mobilenet_v2"};
+  MarkdownOptions markdown{};
+};
+
+namespace detail {
+inline bool keep_for_paper(const ResultRow& r, const PaperTableOptions& o) {
+  return r.method == o.baseline || !o.expansion || std::abs(r.expansion - *o.expansion) < 1e-9;
+}
+inline std::vector<std::string> method_order(const PaperTableOptions& o) {
+  auto order = o.methods;
+  if (std::find(order.begin(), order.end(), o.baseline) == order.end()) order.insert(order.begin(), o.baseline);
+  return order;
+}
+}  // namespace detail
+
+// Table 1: rows = methods, columns = datasets + Average (gain over the baseline).
+inline PivotTable table1(const std::vector<ResultRow>& rows, const PaperTableOptions& o = {}) {
+  PivotOptions p;
+  p.row_field = "method";
+  p.col_field = "dataset";
+  p.metric = o.metric;
+  p.row_order = detail::method_order(o);
+  p.col_order = o.datasets;
+  p.filter = [o](const ResultRow& r) {
+    return (!o.backbone || r.backbone == *o.backbone) && detail::keep_for_paper(r, o);
+  };
+  return pivot(rows, p);
+}
+
+inline std::string table1_markdown(const std::vector<ResultRow>& rows, PaperTableOptions o = {}) {
+  if (o.markdown.corner.empty()) o.markdown.corner = "Method";
+  return render_markdown(table1(rows, o), o.markdown);
+}
+
+// Table 2: one table per dataset; rows = methods, columns = backbones + Average.
+inline std::vector<std::pair<std::string, PivotTable>> table2(const std::vector<ResultRow>& rows,
+                                                              const PaperTableOptions& o = {}) {
+  std::vector<std::string> seen;
+  for (const auto& r : rows)
+    if (std::find(seen.begin(), seen.end(), r.dataset) == seen.end()) seen.push_back(r.dataset);
+  std::vector<std::pair<std::string, PivotTable>> out;
+  for (const auto& dataset : detail::ordered(seen, o.datasets)) {
+    PivotOptions p;
+    p.row_field = "method";
+    p.col_field = "backbone";
+    p.metric = o.metric;
+    p.row_order = detail::method_order(o);
+    p.col_order = o.backbones;
+    p.filter = [o, dataset](const ResultRow& r) { return r.dataset == dataset && detail::keep_for_paper(r, o); };
+    out.emplace_back(dataset, pivot(rows, p));
+  }
+  return out;
+}
+
+inline std::string table2_markdown(const std::vector<ResultRow>& rows, const PaperTableOptions& o = {}) {
+  std::string md;
+  for (const auto& [dataset, t] : table2(rows, o)) {
+    auto mo = o.markdown;
+    mo.corner = detail::label(mo, dataset);
+    if (!md.empty()) md += "\n";
+    md += render_markdown(t, mo);
+  }
+  return md;
+}
+
+}  // namespace distdiff::io
