@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include <distdiff/data/expanded.hpp>
+#include <distdiff/data/in_memory.hpp>
+
+#include "support/data_tmpdir.hpp"
+#include "support/data_writers.hpp"
+
+namespace fs = std::filesystem;
+using distdiff::test::error_of;
+
+namespace {
+distdiff::InMemoryDataset original() {
+  distdiff::InMemoryDataset ds;
+  ds.dataset_name = "toy";
+  ds.classes = {"cat", "hot_dog"};
+  ds.prompt_template = "a photo of a {}.";
+  ds.add(distdiff::test::solid(1), 0, "real0");
+  ds.add(distdiff::test::solid(2), 1, "real1");
+  ds.add(distdiff::test::solid(3), 1, "real2");
+  return ds;
+}
+
+std::string line(const std::string& cls, int label, int seed_index, int i, const std::string& energy = "0.5") {
+  return R"({"file": ")" + cls + "/" + std::to_string(seed_index) + "_" + std::to_string(i) + R"(.png", "label": )" +
+         std::to_string(label) + R"(, "class": ")" + cls + R"(", "seed_index": )" + std::to_string(seed_index) +
+         R"(, "sample": )" + std::to_string(i) + R"(, "seed_source": "real)" + std::to_string(seed_index) +
+         R"(", "random_seed": 42, "composition": "DistDiff<...>", "energy_before": )" + energy +
+         R"(, "energy_after": null})";
+}
+
+// The generator's output: 3 images with pixel values 100, 101, 102.
+fs::path make_out(const fs::path& out) {
+  distdiff::write_png(out / "hot_dog/1_0.png", distdiff::test::solid(100));
+  distdiff::write_png(out / "hot_dog/1_1.png", distdiff::test::solid(101));
+  distdiff::write_png(out / "cat/0_0.png", distdiff::test::solid(102));
+  distdiff::test::write_text(out / "manifest.jsonl",
+                             line("hot_dog", 1, 1, 0) + "\n" + line("hot_dog", 1, 1, 1, "null") + "\n\n" + line("cat", 0, 0, 0) + "\n");
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ExpandedDataset: original samples followed by the manifest's images", "[data][expanded]") {
+  distdiff::test::TempDir tmp("data-expanded");
+  const fs::path out = make_out(tmp / "out");
+  distdiff::ExpandedDataset expanded(original(), out);
+  STATIC_REQUIRE(distdiff::LabelledDataset<decltype(expanded)>);
+  REQUIRE(expanded.size() == 6);
+  CHECK(expanded.name() == "toy+generated");
+  CHECK(expanded.class_names() == std::vector<std::string>{"cat", "hot_dog"});
+  const std::vector<std::int64_t> labels{0, 1, 1, 1, 1, 0};
+  const std::vector<int> pixel{1, 2, 3, 100, 101, 102};
+  for (std::size_t i = 0; i < 6; ++i) {
+    CHECK(expanded.label(i) == labels[i]);
+    CHECK(int(expanded.load(i).pixels[0]) == pixel[i]);
+  }
+  CHECK(expanded.source(0) == "real0");
+  CHECK(fs::path(expanded.source(5)) == out / "cat/0_0.png");
+  CHECK(expanded.prompt(1) == "a photo of a hot dog.");
+  CHECK(expanded.generated_entry(0) == nullptr);
+  const auto* e = expanded.generated_entry(4);
+  REQUIRE(e != nullptr);
+  CHECK(e->seed_index == 1);
+  CHECK(e->sample == 1);
+  CHECK(e->seed_source == "real1");
+  CHECK(e->random_seed == 42);
+  CHECK(e->composition == "DistDiff<...>");
+  CHECK(!e->energy_before.has_value());
+  CHECK(expanded.generated()[0].energy_before == Approx(0.5));
+  CHECK(e->line == 2);
+  CHECK(expanded.generated()[2].line == 4);
+
+  auto gen = distdiff::generated_only(original(), out);
+  REQUIRE(gen.size() == 3);
+  CHECK(gen.label(2) == 0);
+  CHECK(int(gen.load(0).pixels[0]) == 100);
+  CHECK(gen.name() == "toy:generated_only");
+  CHECK_THROWS_AS(gen.load(3), std::out_of_range);
+}
+
+TEST_CASE("ExpandedDataset: manifest errors name the line", "[data][expanded]") {
+  distdiff::test::TempDir tmp("data-expanded-bad");
+  const fs::path out = make_out(tmp / "out");
+  auto err = [&] { return error_of([&] { distdiff::ExpandedDataset<distdiff::InMemoryDataset>(original(), out); }); };
+
+  distdiff::test::write_text(out / "manifest.jsonl", line("dog", 1, 0, 0) + "\n");
+  CHECK_THAT(err(), Catch::Contains("line 1") && Catch::Contains("class 'dog' is not a class of 'toy'"));
+  distdiff::test::write_text(out / "manifest.jsonl", line("cat", 0, 0, 0) + "\n" + line("cat", 1, 0, 0) + "\n");
+  CHECK_THAT(err(), Catch::Contains("line 2") && Catch::Contains("label 1 but class 'cat' is label 0"));
+  distdiff::test::write_text(out / "manifest.jsonl", line("cat", 0, 7, 0) + "\n");
+  CHECK_THAT(err(), Catch::Contains("missing") && Catch::Contains("7_0.png"));
+  distdiff::test::write_text(out / "manifest.jsonl", line("cat", 0, 0, 0) + "\n" + line("cat", 0, 0, 0) + "\n");
+  CHECK_THAT(err(), Catch::Contains("already listed on line 1"));
+  distdiff::test::write_text(out / "manifest.jsonl", "{\"file\": \"cat/0_0.png\", \"label\": 0\n");
+  CHECK_THAT(err(), Catch::Contains("line 1") && Catch::Contains("invalid JSON"));
+  distdiff::test::write_text(out / "manifest.jsonl", "{\"file\": \"cat/0_0.png\", \"label\": 0}\n");
+  CHECK_THAT(err(), Catch::Contains("missing field \"class\""));
+  distdiff::test::write_text(out / "manifest.jsonl", "{\"file\": \"cat/0_0.png\", \"label\": \"0\", \"class\": \"cat\"}\n");
+  CHECK_THAT(err(), Catch::Contains("wrong type"));
+  fs::remove(out / "manifest.jsonl");
+  CHECK_THAT(err(), Catch::Contains("missing manifest") && Catch::Contains("manifest.jsonl"));
+  CHECK_THAT(error_of([&] { distdiff::generated_only(original(), tmp / "nowhere"); }), Catch::Contains("nowhere"));
+}
