@@ -1,5 +1,7 @@
 #pragma once
-// Umbrella for the data family: datasets, prompts, expanded datasets, loaders.
+// Umbrella for the data family: datasets, prompts, expanded datasets,
+// loaders, training transforms and transformation baselines.
+#include "distdiff/data/baselines.hpp"
 #include "distdiff/data/caltech101.hpp"
 #include "distdiff/data/cifar100.hpp"
 #include "distdiff/data/concat.hpp"
@@ -16,3 +18,4 @@
 #include "distdiff/data/split.hpp"
 #include "distdiff/data/stanford_cars.hpp"
 #include "distdiff/data/subset.hpp"
+#include "distdiff/data/transforms.hpp"

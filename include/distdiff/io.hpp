@@ -1,5 +1,8 @@
 #pragma once
-// Umbrella for the io family: image files, tensor conversions, grids.
+// Umbrella for the io family: image files, tensor conversions, grids, result
+// tables and plots.
 #include "distdiff/io/grid.hpp"
 #include "distdiff/io/image_io.hpp"
+#include "distdiff/io/plot.hpp"
+#include "distdiff/io/results.hpp"
 #include "distdiff/io/tensor_image.hpp"
