@@ -52,7 +52,11 @@ struct Compose {
 
   std::string name() const {
     std::string s;
-    std::apply([&](const auto&... t) { ((s += (s.empty() ? "" : " > ") + std::string(t.name())), ...); }, parts);
+    const auto add = [&s](const std::string& part) {
+      if (!s.empty()) s += " > ";
+      s += part;
+    };
+    std::apply([&](const auto&... t) { (add(t.name()), ...); }, parts);
     return "compose[" + s + "]";
   }
 

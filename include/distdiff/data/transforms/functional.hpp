@@ -42,9 +42,9 @@ namespace detail {
 inline void check_image(const at::Tensor& img, const std::string& who) {
   if (!img.defined()) throw std::invalid_argument(who + ": the image tensor is undefined");
   if (img.dim() != 3 || img.size(0) < 1 || img.size(1) < 1 || img.size(2) < 1) {
-    std::string shape = "[";
-    for (std::int64_t d = 0; d < img.dim(); ++d) shape += (d ? "," : "") + std::to_string(img.size(d));
-    throw std::invalid_argument(who + ": expected an image tensor [C, H, W], got shape " + shape + "]");
+    std::ostringstream shape;
+    shape << img.sizes();
+    throw std::invalid_argument(who + ": expected an image tensor [C, H, W], got shape " + shape.str());
   }
   if (!img.is_floating_point())
     throw std::invalid_argument(who + ": expected a floating-point image (values in [0, 1]), got " +
