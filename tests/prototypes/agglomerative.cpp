@@ -143,3 +143,31 @@ TEST_CASE("AgglomerativeGroups names its linkage", "[prototypes][agglomerative]"
   STATIC_REQUIRE(PrototypeStrategy<AgglomerativeGroups<CompleteLinkage>>);
   STATIC_REQUIRE(PrototypeStrategy<AgglomerativeGroups<SingleLinkage>>);
 }
+
+TEST_CASE("the brute-force comparisons discriminate between linkages", "[prototypes][agglomerative]") {
+  // The equality checks above would be vacuous if every linkage produced the same
+  // partitions on these inputs: count how often they disagree, and check that each
+  // implementation differs from the brute force of the other linkages somewhere.
+  auto gen = at::detail::createCPUGenerator(1234);
+  const Link links[] = {Link::average, Link::complete, Link::single, Link::ward};
+  int disagreements = 0;
+  int mismatched[4] = {0, 0, 0, 0};   // ours(link i) != brute(link (i+1) % 4)
+  for (int trial = 0; trial < 60; ++trial) {
+    const auto x = random_points(gen, 12, 2, false);
+    const auto pts = proto_test::to_points(x);
+    std::vector<std::vector<std::int64_t>> brute;
+    for (auto l : links) brute.push_back(proto_test::brute_agglomerate(pts, 3, l).labels);
+    if (!(brute[0] == brute[1] && brute[1] == brute[2] && brute[2] == brute[3])) ++disagreements;
+    AgglomerativeGroups<AverageLinkage> a;
+    AgglomerativeGroups<CompleteLinkage> c;
+    AgglomerativeGroups<SingleLinkage> s;
+    AgglomerativeGroups<WardLinkage> w;
+    a.normalize = c.normalize = s.normalize = w.normalize = false;
+    mismatched[0] += a.cluster(x) != brute[1];
+    mismatched[1] += c.cluster(x) != brute[2];
+    mismatched[2] += s.cluster(x) != brute[3];
+    mismatched[3] += w.cluster(x) != brute[0];
+  }
+  CHECK(disagreements >= 30);
+  for (int m : mismatched) CHECK(m >= 10);
+}
