@@ -77,8 +77,7 @@ class AttentionImpl : public torch::nn::Module {
     std::vector<torch::Tensor> parts;
     for (std::int64_t start = 0; start < N; start += rows) {
       const auto qs = q.slice(1, start, std::min(N, start + rows));
-      auto scores = torch::baddbmm(torch::empty({B, qs.size(1), M}, q.options()), qs, kt,
-                                   /*beta=*/0.0, /*alpha=*/scale);
+      auto scores = torch::bmm(qs * scale, kt);
       auto probs = upcast ? torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type())
                           : torch::softmax(scores, -1);
       parts.push_back(torch::bmm(probs, v));
