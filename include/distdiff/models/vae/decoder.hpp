@@ -6,9 +6,11 @@
 //
 // With `gradient_checkpointing` (or forward(z, true)) and grad mode on, the
 // mid block and every up block keep only their input for the backward pass
-// and recompute their activations there.
+// and recompute their activations there (models/grad_checkpoint.hpp): same
+// gradients, far less activation memory.
 //
 // Parameters: conv_in, mid_block, up_blocks.{i}, conv_norm_out, conv_out.
+#include "distdiff/models/grad_checkpoint.hpp"
 #include "distdiff/models/vae/config.hpp"
 #include "distdiff/models/vae/mid_block.hpp"
 #include "distdiff/models/vae/up_block.hpp"
@@ -51,9 +53,10 @@ class DecoderImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& z, bool checkpointing) {
     TORCH_CHECK(z.dim() == 4 && z.size(1) == latent_channels_, "vae::Decoder: expected [B, ",
                 latent_channels_, ", h, w], got ", z.sizes());
+    const bool recompute = checkpointing && torch::GradMode::is_enabled();
     auto h = conv_in(z);
-    h = mid_block->forward(h);
-    for (auto& block : blocks) h = block->forward(h);
+    h = run(mid_block, h, recompute);
+    for (auto& block : blocks) h = run(block, h, recompute);
     return conv_out(torch::silu(conv_norm_out(h)));
   }
 
@@ -67,6 +70,15 @@ class DecoderImpl : public torch::nn::Module {
   std::vector<UpDecoderBlock2D> blocks;  // the modules in `up_blocks`
 
  private:
+  // The block's holder is captured by value: the recomputation runs later,
+  // during backward.
+  template <class Block>
+  static torch::Tensor run(const Block& block, const torch::Tensor& h, bool recompute) {
+    if (!recompute) return block.ptr()->forward(h);
+    return models::checkpoint(
+        [block](const std::vector<torch::Tensor>& in) { return block.ptr()->forward(in[0]); }, {h});
+  }
+
   std::int64_t latent_channels_;
 };
 TORCH_MODULE(Decoder);
