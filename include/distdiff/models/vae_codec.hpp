@@ -15,12 +15,17 @@
 #include "distdiff/models/vae/config.hpp"
 #include "distdiff/models/vae/legacy_names.hpp"
 #include "distdiff/models/vae/random_init.hpp"
+#include "distdiff/models/weights/config.hpp"
+#include "distdiff/models/weights/state_dict.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/Generator.h>
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -50,6 +55,32 @@ inline std::string describe_vae(const VaeConfig& c) {
     s << (i ? "," : "") << c.block_out_channels[i];
   s << "]x" << c.layers_per_block << " latent " << c.latent_channels;
   return s.str();
+}
+
+// Building a module draws its default initialisation from the global CPU
+// generator; this keeps that generator's state unchanged across the build, so
+// loading a VAE never shifts an experiment's random stream.
+class PreserveGlobalCpuRng {
+ public:
+  PreserveGlobalCpuRng() : gen_(at::detail::getDefaultCPUGenerator()) {
+    std::lock_guard<std::mutex> lock(gen_.mutex());
+    state_ = gen_.get_state();
+  }
+  ~PreserveGlobalCpuRng() {
+    std::lock_guard<std::mutex> lock(gen_.mutex());
+    gen_.set_state(state_);
+  }
+  PreserveGlobalCpuRng(const PreserveGlobalCpuRng&) = delete;
+  PreserveGlobalCpuRng& operator=(const PreserveGlobalCpuRng&) = delete;
+
+ private:
+  at::Generator gen_;
+  at::Tensor state_;
+};
+
+inline AutoencoderKL build_vae(const VaeConfig& config) {
+  PreserveGlobalCpuRng keep;
+  return AutoencoderKL(config);
 }
 
 // Frozen, in eval mode, on the runtime device and dtype.
@@ -156,10 +187,35 @@ struct VaeCodec {
   VaeEncoder encoder;
   VaeDecoder decoder;
 
+  // A diffusers VAE folder (`<model>/vae`, or the model folder holding it):
+  // config.json plus diffusion_pytorch_model.safetensors (or the .fp16
+  // variant, or a shard index). Every parameter must be present (strict);
+  // older attention names (query/key/value/proj_attn) are accepted. Weights
+  // are converted to the runtime dtype (fp16 files are upcast on the CPU).
+  static VaeCodec load(const std::filesystem::path& vae_dir, const RuntimeOptions& options) {
+    namespace fs = std::filesystem;
+    detail::check_vae_runtime(options, "VaeCodec::load(" + vae_dir.string() + ")");
+    std::error_code ec;
+    if (!fs::is_directory(vae_dir, ec))
+      throw std::runtime_error("VaeCodec::load: " + vae_dir.string() + " is not a folder");
+    fs::path dir = vae_dir;
+    if (!fs::exists(dir / "config.json", ec) && fs::is_regular_file(dir / "vae" / "config.json", ec))
+      dir /= "vae";
+    const fs::path config_path = dir / "config.json";
+    const VaeConfig config = VaeConfig::from_json(read_json_file(config_path), config_path.string());
+    AutoencoderKL model = detail::build_vae(config);
+    model->to(options.device, options.dtype);
+    LoadOptions load_options;
+    load_options.rename = vae::legacy_attention_key;
+    load_module(*model, dir, load_options);
+    detail::freeze_vae(model, options);
+    return from_module(std::move(model), options, dir.string());
+  }
+
   // A network with deterministic random weights (vae::randomize_parameters).
   static VaeCodec random(const VaeConfig& config, const RuntimeOptions& options, std::uint64_t seed) {
     detail::check_vae_runtime(options, "VaeCodec::random");
-    AutoencoderKL model(config);
+    AutoencoderKL model = detail::build_vae(config);
     vae::randomize_parameters(*model, seed);
     return from_module(std::move(model), options, "random seed " + std::to_string(seed));
   }
@@ -170,6 +226,28 @@ struct VaeCodec {
     if (model.is_empty()) throw std::invalid_argument("VaeCodec: the AutoencoderKL is empty");
     detail::freeze_vae(model, options);
     return VaeCodec{VaeEncoder(model, options, source), VaeDecoder(model, options, source)};
+  }
+
+  // Writes a diffusers VAE folder: config.json and
+  // diffusion_pytorch_model.safetensors (in the runtime dtype). Each file
+  // appears atomically.
+  void save(const std::filesystem::path& vae_dir) const {
+    namespace fs = std::filesystem;
+    fs::create_directories(vae_dir);
+    const fs::path config_path = vae_dir / "config.json";
+    const fs::path tmp = vae_dir / "config.json.tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << encoder.config().to_json().dump(2) << "\n";
+      out.close();
+      if (!out) {
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        throw std::runtime_error("VaeCodec::save: cannot write " + config_path.string());
+      }
+    }
+    save_module(*encoder.module(), vae_dir / "diffusion_pytorch_model.safetensors", {{"format", "pt"}});
+    fs::rename(tmp, config_path);
   }
 };
 

@@ -8,13 +8,9 @@
 //   encoder.mid_block.attentions.0.query.weight     -> ...attentions.0.to_q.weight
 //   decoder.mid_block.attentions.0.proj_attn.bias   -> ...attentions.0.to_out.0.bias
 //
-// normalize_state_dict() applies the renaming to a whole state dict and also
-// accepts attention weights stored as 1×1 convolutions ([C, C, 1, 1]).
-#include <torch/torch.h>
-
+// VaeCodec::load passes it as the LoadOptions::rename of load_module, so both
+// spellings load (a file holding both for one parameter is rejected).
 #include <array>
-#include <map>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -42,28 +38,6 @@ inline std::string legacy_attention_key(const std::string& key) {
   for (const auto& [old_name, new_name] : renames)
     if (name == old_name) return key.substr(0, name_begin) + new_name + suffix;
   return key;
-}
-
-// The state dict with legacy attention names renamed and 1×1-conv attention
-// weights reshaped to Linear weights. Throws std::invalid_argument when two
-// entries end up with the same name (`source` names the file).
-inline std::map<std::string, torch::Tensor> normalize_state_dict(
-    const std::map<std::string, torch::Tensor>& tensors, const std::string& source = "VAE state dict") {
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& [key, value] : tensors) {
-    const std::string name = legacy_attention_key(key);
-    torch::Tensor t = value;
-    const bool attention_linear =
-        name.find(".attentions.") != std::string::npos &&
-        (name.ends_with(".to_q.weight") || name.ends_with(".to_k.weight") ||
-         name.ends_with(".to_v.weight") || name.ends_with(".to_out.0.weight"));
-    if (attention_linear && t.dim() == 4 && t.size(2) == 1 && t.size(3) == 1)
-      t = t.reshape({t.size(0), t.size(1)});
-    if (!out.emplace(name, t).second)
-      throw std::invalid_argument(source + ": parameter '" + name +
-                                  "' appears twice (under its current and its legacy name)");
-  }
-  return out;
 }
 
 }  // namespace distdiff::models::vae
