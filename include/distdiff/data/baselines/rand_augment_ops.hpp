@@ -17,8 +17,10 @@
 // (convert_image_dtype); the result is returned as level / 255.
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "distdiff/data/transforms/functional.hpp"
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "distdiff/concepts/augment.hpp"
 #include "distdiff/data/transforms/compose.hpp"
