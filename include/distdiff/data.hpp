@@ -1,7 +1,6 @@
 #pragma once
 // Umbrella for the data family: datasets, prompts, expanded datasets,
 // loaders, training transforms and transformation baselines.
-#include "distdiff/data/any.hpp"
 #include "distdiff/data/baselines.hpp"
 #include "distdiff/data/caltech101.hpp"
 #include "distdiff/data/cifar100.hpp"
