@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs every Debian package distdiff needs (bookworm). Safe to run twice.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# libopenblas0-pthread: without it Debian's LibTorch runs matrix products on
+# the reference BLAS (~25x slower).
+$SUDO apt-get install -y -qq --no-install-recommends \
+  g++ cmake ninja-build git ca-certificates \
+  libtorch-dev libopenblas0-pthread \
+  xtensor-dev librange-v3-dev libboost-dev catch2 \
+  libstb-dev nlohmann-json3-dev libcli11-dev libmatio-dev libbenchmark-dev \
+  dataset-fashion-mnist >/dev/null
