@@ -42,7 +42,8 @@ inline void check_unet_runtime(const RuntimeOptions& o, const std::string& where
 }
 
 // Seeds LibTorch's default CPU generator for the lifetime of the guard and
-// restores its previous state afterwards.
+// restores its previous state afterwards. Other threads drawing from that
+// generator meanwhile would see (and perturb) the seeded stream.
 class ScopedCpuSeed {
  public:
   explicit ScopedCpuSeed(std::uint64_t seed) : gen_(at::detail::getDefaultCPUGenerator()) {
