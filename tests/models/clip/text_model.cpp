@@ -79,6 +79,16 @@ TEST_CASE("ClipTextModel: forward matches a naive reference", "[clip][text]") {
   CHECK(torch::equal(out.pooler_output[1], out.last_hidden_state[1][4]));
 }
 
+TEST_CASE("ClipTextModel: float64 forward agrees with the reference to rounding", "[clip][text]") {
+  auto m = tiny_text(9);
+  m->to(torch::kDouble);
+  auto ids = torch::tensor({0L, 99L, 42L, 7L, 99L, 3L}).view({1, 6});
+  auto out = m->forward(ids);
+  const auto ref = clip_test::ref_text(clip_test::params_of(*m), "text_model", ids, 2, 4);
+  CHECK(torch::allclose(out.last_hidden_state, ref.last_hidden_state, 1e-10, 1e-12));
+  CHECK(torch::allclose(out.pooler_output, ref.pooled, 1e-10, 1e-12));
+}
+
 TEST_CASE("ClipTextModel: causal mask hides later tokens", "[clip][text]") {
   auto m = tiny_text(3);
   auto a = torch::tensor({1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L}).view({1, 8});

@@ -91,6 +91,15 @@ TEST_CASE("ClipVisionModelWithProjection: forward matches a naive reference", "[
   CHECK(torch::equal(m->forward(pixels), embeds));
 }
 
+TEST_CASE("ClipVisionModelWithProjection: float64 forward agrees with the reference to rounding", "[clip][vision]") {
+  ClipVisionModelWithProjection m(ClipVisionConfig::tiny());
+  init_clip_weights(*m, 22);
+  m->to(torch::kDouble);
+  auto pixels = torch::randn({1, 3, 32, 32}, torch::kDouble);
+  auto ref = clip_test::ref_vision(clip_test::params_of(*m), pixels, 8, 2, 4);
+  CHECK(torch::allclose(m->image_embeds(pixels), ref, 1e-10, 1e-12));
+}
+
 TEST_CASE("ClipVisionModelWithProjection: wrong pixel shapes are rejected", "[clip][vision]") {
   ClipVisionModelWithProjection m(ClipVisionConfig::tiny());
   CHECK_THROWS_WITH(m->image_embeds(torch::zeros({1, 3, 33, 32})), Catch::Contains("[B, 3, 32, 32]"));

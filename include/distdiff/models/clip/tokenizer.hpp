@@ -374,6 +374,7 @@ class ClipTokenizer {
 
   // BPE symbols of text (vocabulary strings such as "photo</w>"), no special tokens.
   std::vector<std::string> tokenize(const std::string& text) const {
+    check_loaded("tokenize");
     std::vector<std::string> out;
     for (const auto& word : pre_tokenize32(normalize32(detail::clip_utf8_decode(text, "ClipTokenizer")))) {
       std::string utf8 = detail::clip_utf8_encode(word);

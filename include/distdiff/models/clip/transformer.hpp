@@ -9,8 +9,8 @@
 //
 // Attention is softmax(q k^T / sqrt(d)) v with an optional causal mask. Compiled
 // against LibTorch >= 2 it uses the fused scaled_dot_product_attention; otherwise
-// matmul + softmax, the softmax in float32. Layer norms on CPU in reduced
-// precision are computed in float32.
+// matmul + softmax, the softmax in float32 for fp16/bf16 inputs. Layer norms on CPU
+// in reduced precision are computed in float32.
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -99,7 +99,9 @@ struct ClipAttentionImpl : torch::nn::Module {
 #if TORCH_VERSION_MAJOR >= 2
     out = at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
 #else
-    auto scores = torch::matmul(q * scale, k.transpose(-1, -2)).to(torch::kFloat);
+    // Softmax in float32 for fp16/bf16 inputs, in the input's precision otherwise.
+    const auto softmax_dtype = detail::clip_is_reduced(q.scalar_type()) ? torch::kFloat : q.scalar_type();
+    auto scores = torch::matmul(q * scale, k.transpose(-1, -2)).to(softmax_dtype);
     if (causal) {
       auto mask = torch::ones({L, L}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
       scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
