@@ -3,14 +3,9 @@
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
-#include <ATen/Parallel.h>
-
-#include <cstdlib>
-#include <thread>
+#include "distdiff/core/threads.hpp"
 
 int main(int argc, char* argv[]) {
-  int threads = static_cast<int>(std::thread::hardware_concurrency());
-  if (const char* env = std::getenv("DISTDIFF_NUM_THREADS")) threads = std::atoi(env);
-  if (threads > 0) at::set_num_threads(threads);
+  distdiff::set_cpu_threads();  // DISTDIFF_NUM_THREADS, else all cores; OpenBLAS single-threaded
   return Catch::Session().run(argc, argv);
 }

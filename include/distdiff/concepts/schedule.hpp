@@ -7,11 +7,13 @@
 //     step of the num_inference_steps schedule; index i sits at timestep
 //     timesteps_ascending[i]). The x0-prediction that the energy is computed on
 //     is the one made at DDIM index M.
-//   s.lookahead() -> integer L ≥ 1
+//   s.lookahead() -> integer L ≥ 0
 //     The transform is applied to the latent at DDIM index M + L − 1 and the
 //     transformed latent is unrolled through L DDIM steps with gradients
 //     (indices M+L−1, …, M); L = 1 is Algorithm 1 read literally, L = 2 is the
-//     reference code (M = 30 fires at index 31, t = 621).
+//     reference code (M = 30 fires at index 31, t = 621). L = 0 (with the single
+//     step M = −1) transforms the final clean latent and computes the energy on
+//     it directly, without the denoiser (GIF-SD).
 //   s.name() -> string.
 //
 // docs/schedules.md works through the mapping for 50 steps and strength 0.9.

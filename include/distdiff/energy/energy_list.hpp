@@ -14,10 +14,15 @@
 
 namespace distdiff {
 
+// Specialised to true (energy/gif.hpp) for terms that read text features.
+template <class T>
+inline constexpr bool uses_text_features = false;
+
 template <class... Terms>
 struct energy_list {
   std::tuple<Terms...> terms{};
   static constexpr std::size_t size = sizeof...(Terms);
+  static constexpr bool needs_text_features = (uses_text_features<Terms> || ... || false);
 
   // Σ weight·energy, [B]; undefined tensor when the list is empty.
   torch::Tensor total(const EnergyInputs& in) const {

@@ -35,6 +35,7 @@
 #include "distdiff/core/image.hpp"
 #include "distdiff/data/transforms/random_horizontal_flip.hpp"
 #include "distdiff/data/transforms/random_rotation.hpp"
+#include "distdiff/data/detail/random.hpp"
 #include "distdiff/detail/atomic_write.hpp"
 #include "distdiff/io/grid.hpp"
 #include "distdiff/io/image_io.hpp"
@@ -61,6 +62,7 @@ struct ExpandConfig {
   torch::Tensor class_text_features;     // [C, D] for zero-shot energy terms (optional)
   std::optional<Prototypes> prototypes;  // precomputed prototypes (skip step 1)
   nlohmann::json extra_provenance;       // recorded in run.json (model paths, …)
+  GuidanceConfig guidance;               // the sampler's numbers (steps, strength, CFG, ρ, ε)
 };
 
 struct ExpandProgress {
@@ -112,13 +114,6 @@ inline void print_progress(const ExpandProgress& p) {
 }
 
 namespace detail {
-
-inline std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 inline std::string safe_folder_name(std::string s) {
   for (auto& c : s)
@@ -241,8 +236,11 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     GuidedSampler sampler(method, models, report.prototypes, cfg.guidance);
 
     fs::create_directories(out);
-    nlohmann::json run{{"settings", settings}, {"provenance", cfg.extra_provenance},
-                       {"distdiff_version", "0.1.0"}, {"torch_version", TORCH_VERSION}};
+    nlohmann::json run = nlohmann::json::object();
+    run["settings"] = settings;
+    run["provenance"] = cfg.extra_provenance;
+    run["distdiff_version"] = "0.1.0";
+    run["torch_version"] = std::string(TORCH_VERSION);
     detail::write_file_atomic(run_json, run.dump(2), "expand");
 
     // 2. work list and resume state
@@ -274,8 +272,8 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
       batch.text_features = cfg.class_text_features;
       std::vector<torch::Tensor> imgs;
       std::vector<std::int64_t> labels;
-      const auto rotate = RandomRotation::symmetric(cfg.rotation_degrees);
-      const RandomHorizontalFlip flip{};
+      const auto rotate = augment::RandomRotation::symmetric(cfg.rotation_degrees);
+      const augment::RandomHorizontalFlip flip{};
       for (auto k = first; k < last; ++k) {
         const auto s = std::size_t(k / cfg.expansion_factor);
         auto x = to_tensor(detail::load_square(data, s, cfg.image_size));

@@ -54,8 +54,8 @@ struct EnergyContext {
 };
 
 struct GuidanceRecord {
-  std::int64_t ddim_index = 0;   // M: where ẑ0 is predicted
-  std::int64_t timestep = 0;     // timestep of the transformed latent
+  std::int64_t ddim_index = 0;   // M: where ẑ0 is predicted (−1: the final latent)
+  std::int64_t timestep = 0;     // timestep of the transformed latent (−1: final latent)
   torch::Tensor energy_before;   // [B] CPU float64: E at P(τ_init(z)); undefined if not measured
   torch::Tensor energy_after;    // [B] CPU float64: E at P(τ_guided(z))
 };
@@ -126,7 +126,7 @@ class GuidedSampler {
                        const EnergyContext& ctx) const {
     const std::int64_t L = method_.schedule.lookahead();
     torch::Tensor zz = z;
-    torch::Tensor x0;
+    torch::Tensor x0 = z;  // L = 0: the latent is already clean
     for (std::int64_t l = 0; l < L; ++l) {
       const auto p = position + l;
       const auto t = timesteps_.at(std::size_t(p));
@@ -159,8 +159,14 @@ class GuidedSampler {
   void plan_guidance() {
     const auto n = std::int64_t(timesteps_.size());
     const std::int64_t L = method_.schedule.lookahead();
-    if (L < 1) throw std::invalid_argument("guidance schedule: look-ahead must be >= 1");
+    if (L < 0) throw std::invalid_argument("guidance schedule: look-ahead must be >= 0");
     for (auto m : method_.schedule.steps()) {
+      if (L == 0) {
+        if (m != -1)
+          throw std::invalid_argument("guidance schedule: look-ahead 0 (final latent) needs the single step M = -1");
+        guided_positions_.push_back(n);  // after the last denoising step
+        continue;
+      }
       const auto fire_index = m + L - 1;
       const auto position = n - 1 - fire_index;
       if (m < 0 || fire_index > n - 1)
@@ -219,6 +225,7 @@ class GuidedSampler {
       const auto t_prev = p + 1 < n ? timesteps_[std::size_t(p + 1)] : std::int64_t(-1);
       z = method_.scheduler.step(z, noise_prediction(z, t, cond), t, t_prev);
     }
+    if (!guided_positions_.empty() && guided_positions_.back() == n) z = guide(z, n, cond, ctx, gen, out.records);
     out.images = ((models_.decoder.decode(z) + 1.0) / 2.0).clamp(0.0, 1.0).to(torch::kCPU, torch::kFloat32);
     return out;
   }
@@ -230,8 +237,9 @@ class GuidedSampler {
     const auto z = z_in.detach();
     auto params = tr.init(z, gen);
     GuidanceRecord rec;
-    rec.ddim_index = ddim_index(position) - (method_.schedule.lookahead() - 1);
-    rec.timestep = timesteps_.at(std::size_t(position));
+    const bool final_latent = position == std::int64_t(timesteps_.size());
+    rec.ddim_index = final_latent ? -1 : ddim_index(position) - (method_.schedule.lookahead() - 1);
+    rec.timestep = final_latent ? -1 : timesteps_.at(std::size_t(position));
 
     if constexpr (Composition::energy_type::size > 0) {
       std::vector<torch::Tensor> initial;

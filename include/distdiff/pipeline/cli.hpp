@@ -1,0 +1,241 @@
+#pragma once
+// expand_main — the command-line tool behind every experiment .cpp:
+//
+//     int main(int argc, char** argv) {
+//       return distdiff::expand_main(argc, argv, distdiff::paper(), "DistDiff (paper defaults)");
+//     }
+//
+// Without --sd/--clip it runs the real architectures at tiny sizes with random
+// weights on a procedural dataset (the quickstart); with them it is the real
+// tool. `--help` lists every option.
+#include <CLI/CLI.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <functional>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "distdiff/composition/named.hpp"
+#include "distdiff/core/threads.hpp"
+#include "distdiff/data/any.hpp"
+#include "distdiff/data/shapes.hpp"
+#include "distdiff/models/clip/clip_model.hpp"
+#include "distdiff/models/clip/io.hpp"
+#include "distdiff/models/stable_diffusion.hpp"
+#include "distdiff/pipeline/expand.hpp"
+
+namespace distdiff {
+
+struct DatasetChoice {
+  std::string kind = "shapes";   // "shapes" or a name of distdiff::dataset_names()
+  std::filesystem::path root;
+  std::int64_t per_class = 4;    // shapes: images per class
+  std::uint64_t seed = 0;
+};
+
+// The training split of a dataset by name: the seed images to expand.
+inline AnyDataset open_seed_dataset(const DatasetChoice& c) {
+  if (c.kind == "shapes") return AnyDataset(make_shapes_dataset(c.per_class, 32, c.seed));
+  if (c.root.empty() && c.kind != "fashion_mnist")
+    throw std::invalid_argument("--dataset " + c.kind + " needs --root <folder>");
+  return open_dataset(c.kind, c.root.empty() ? std::filesystem::path("/usr/share/datasets/fashion-mnist") : c.root,
+                      Split::train);
+}
+
+inline RuntimeOptions parse_runtime(const std::string& device, const std::string& dtype) {
+  RuntimeOptions rt = device == "auto" ? RuntimeOptions::best_available() : RuntimeOptions{};
+  if (device == "cuda") {
+    if (!torch::cuda::is_available())
+      throw std::invalid_argument("--device cuda: this LibTorch has no CUDA or no GPU is visible");
+    rt.device = torch::Device(torch::kCUDA, 0);
+    rt.dtype = torch::kFloat16;
+  } else if (device != "cpu" && device != "auto") {
+    throw std::invalid_argument("--device must be auto, cpu or cuda");
+  }
+  if (dtype == "fp32") rt.dtype = torch::kFloat32;
+  else if (dtype == "bf16") rt.dtype = torch::kBFloat16;
+  else if (dtype == "fp16") {
+    if (rt.device.is_cpu()) throw std::invalid_argument("--dtype fp16 needs CUDA (CPU lacks Half kernels): use fp32 or bf16");
+    rt.dtype = torch::kFloat16;
+  } else if (dtype != "auto") throw std::invalid_argument("--dtype must be auto, fp32, bf16 or fp16");
+  return rt;
+}
+
+// Class text features for zero-shot energy terms (GIF-SD): CLIP's text tower
+// and projection on "This is a photo of a {class}".
+template <class Features>
+torch::Tensor class_text_features(const std::vector<std::string>& classes, const std::filesystem::path& clip_dir,
+                                  const RuntimeOptions& rt, std::int64_t feature_dim, std::uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  std::vector<std::string> prompts;
+  for (const auto& c : classes) prompts.push_back(format_prompt("This is a photo of a {}", c));
+  models::ClipModel clip{nullptr};
+  models::ClipTokenizer tok;
+  if (clip_dir.empty()) {
+    auto cfg = models::ClipModelConfig::tiny();
+    cfg.projection_dim = feature_dim;
+    clip = models::ClipModel(cfg);
+    models::init_clip_weights(*clip, seed + 4);
+    tok = models::byte_level_tokenizer();
+  } else {
+    clip = models::load_clip_model(clip_dir, rt);
+    tok = models::ClipTokenizer::from_dir(clip_dir);
+  }
+  clip->to(rt.device, models::clip_compute_dtype(rt));
+  return clip->text_embeds(tok.batch_encode(prompts).to(rt.device)).to(torch::kFloat32);
+}
+
+// One run of a sweep: a name (its output subfolder) and a change to the method.
+template <class Method>
+struct Variant {
+  std::string name;
+  std::function<void(Method&)> apply;
+};
+
+// With variants, every variant runs in turn into <out>/<variant name>/ (the
+// paper's Tables 4-6 vary M, K and the step list of one composition).
+template <class Method>
+int expand_main(int argc, char** argv, Preset<Method> preset, const std::string& title,
+                const std::vector<Variant<Method>>& variants = {}) {
+  CLI::App app{title + " — distribution-aware data expansion (distdiff)"};
+  std::filesystem::path sd_dir, clip_dir;
+  DatasetChoice data_choice;
+  ExpandConfig cfg;
+  GuidanceConfig& g = preset.guidance;
+  std::string device = "auto", dtype = "auto";
+  int threads = 0;
+  std::optional<std::int64_t> k, m, lookahead;
+  bool fresh = false;
+  cfg.output_dir = "out";
+
+  app.add_option("--sd", sd_dir, "diffusers Stable Diffusion v1-4 folder (unet/, vae/, text_encoder/, tokenizer/)");
+  app.add_option("--clip", clip_dir, "transformers CLIP ViT-B/32 folder (config.json, model.safetensors)");
+  app.add_option("--dataset", data_choice.kind,
+                 "shapes | image_folder | caltech101 | cifar100 | stanford_cars | oxford_flowers | oxford_pets | dtd | "
+                 "fashion_mnist")
+      ->capture_default_str();
+  app.add_option("--root", data_choice.root, "dataset folder (image_folder: root/<class>/*.png)");
+  app.add_option("--per-class", data_choice.per_class, "shapes: images per class")->capture_default_str();
+  app.add_option("--out", cfg.output_dir, "output folder")->capture_default_str();
+  app.add_option("--factor", cfg.expansion_factor, "generated images per seed image")->capture_default_str();
+  app.add_option("--batch-size", cfg.batch_size, "images per guided batch")->capture_default_str();
+  app.add_option("--image-size", cfg.image_size, "generation size (default 512 with real models, 32 with tiny ones)");
+  app.add_option("--max-seeds", cfg.max_seed_images, "expand only the first N images");
+  app.add_option("--seed", cfg.seed, "random seed of the run")->capture_default_str();
+  app.add_option("--grid", cfg.grid_seeds, "rows of grid.png (0: none)")->capture_default_str();
+  app.add_flag("--no-seed-augment", [&](std::int64_t) { cfg.augment_seed = false; }, "no rotation/flip of the seed image");
+  app.add_flag("--fresh", fresh, "refuse to resume an existing run in --out");
+  app.add_option("--steps", g.num_inference_steps, "DDIM steps")->capture_default_str();
+  app.add_option("--strength", g.strength, "img2img strength")->capture_default_str();
+  app.add_option("--scale", g.guidance_scale, "classifier-free guidance scale")->capture_default_str();
+  app.add_option("--rho", g.rho, "step size of the update rule (ρ)")->capture_default_str();
+  app.add_option("--eps", g.epsilon, "radius of the ε-ball")->capture_default_str();
+  app.add_option("--iterations", g.iterations, "optimisation iterations per guided step")->capture_default_str();
+  app.add_option("--K", k, "group prototypes per class");
+  app.add_option("--M", m, "optimisation step (single-step schedules)");
+  app.add_option("--lookahead", lookahead, "look-ahead DDIM steps of the guided step");
+  app.add_option("--device", device, "auto | cpu | cuda")->capture_default_str();
+  app.add_option("--dtype", dtype, "auto | fp32 | bf16 | fp16")->capture_default_str();
+  app.add_option("--threads", threads, "CPU threads (default: DISTDIFF_NUM_THREADS or all cores)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    set_cpu_threads(threads);
+    const bool real = !sd_dir.empty() || !clip_dir.empty();
+    if (real && (sd_dir.empty() || clip_dir.empty()))
+      throw std::invalid_argument("give both --sd <stable diffusion folder> and --clip <clip folder>");
+    const auto rt = parse_runtime(device, dtype);
+    auto& method = preset.method;
+    if (k) {
+      if constexpr (requires { method.group_prototypes.k; }) method.group_prototypes.k = *k;
+    } else if (!real && data_choice.kind == "shapes") {
+      if constexpr (requires { method.group_prototypes.k; }) method.group_prototypes.k = 2;
+    }
+    if constexpr (requires { method.schedule.m; }) {
+      if (m) method.schedule.m = *m;
+    } else if (m) {
+      throw std::invalid_argument("--M: the schedule '" + method.schedule.name() + "' has no single step M");
+    }
+    if constexpr (requires { method.schedule.look_ahead; }) {
+      if (lookahead) method.schedule.look_ahead = *lookahead;
+    }
+    if (app.count("--image-size") == 0) cfg.image_size = real ? 512 : 32;
+    if (app.count("--batch-size") == 0 && !real) cfg.batch_size = cfg.expansion_factor;
+    cfg.resume = !fresh;
+    cfg.guidance = g;
+
+    const auto t0 = std::chrono::steady_clock::now();
+    auto data = open_seed_dataset(data_choice);
+    std::cerr << title << "\n  composition: " << method.describe() << "\n  dataset: " << data.name() << " ("
+              << data.class_names().size() << " classes, " << data.size() << " images)\n";
+    std::cerr << "  settings: " << g.num_inference_steps << " DDIM steps, strength " << g.strength << ", CFG "
+              << g.guidance_scale << ", rho " << g.rho << ", eps " << g.epsilon << ", x" << cfg.expansion_factor
+              << ", " << cfg.image_size << "px, device " << rt.device.str() << " " << c10::toString(rt.dtype) << "\n";
+    auto models = real ? models::load_stable_diffusion(sd_dir, clip_dir, rt) : models::tiny_random_models(rt, cfg.seed);
+    if (real) {
+      method.scheduler = DdimScheduler(models::load_scheduler_config(sd_dir));
+      cfg.extra_provenance = {{"sd", std::filesystem::absolute(sd_dir).string()},
+                              {"clip", std::filesystem::absolute(clip_dir).string()}};
+    } else {
+      cfg.extra_provenance = {{"models", "tiny random (SD v1-4 / CLIP architectures, random weights)"}};
+      std::cerr << "  models: SD v1-4 and CLIP ViT-B/32 architectures at tiny sizes with RANDOM weights.\n"
+                   "          They exercise every code path but produce no meaningful pictures;\n"
+                   "          pass --sd and --clip to use the published weights.\n";
+    }
+    if constexpr (Method::energy_type::needs_text_features) {
+      cfg.class_text_features = class_text_features<decltype(models.features)>(
+          data.class_names(), clip_dir, rt, models.features.feature_dim(), cfg.seed);
+    }
+
+    auto run_one = [&](const Method& m, const ExpandConfig& c, const std::string& heading) {
+      if (!heading.empty()) std::cerr << "\n== " << heading << ": " << m.describe() << "\n";
+      const auto t1 = std::chrono::steady_clock::now();
+      const auto report = expand(m, models, data, c);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+      std::printf("\n%s%s: %lld images written to %s", std::string(Method::label).c_str(),
+                  heading.empty() ? "" : (" [" + heading + "]").c_str(), (long long)report.images_generated,
+                  c.output_dir.string().c_str());
+      if (report.images_skipped) std::printf(" (%lld already there, resumed)", (long long)report.images_skipped);
+      std::printf("\n  time: %.1f s (prototypes %.1f s), %.2f generated images/s\n", secs, report.prototype_seconds,
+                  report.images_generated
+                      ? double(report.images_generated) / std::max(1e-9, report.seconds - report.prototype_seconds)
+                      : 0.0);
+      if (report.mean_energy_before) {
+        const double b = *report.mean_energy_before, a = *report.mean_energy_after;
+        std::printf("  energy before -> after guidance (mean over the generated images): %.4f -> %.4f (%+.2f%%)\n",
+                    b, a, b != 0 ? 100.0 * (a - b) / std::abs(b) : 0.0);
+      }
+      std::printf("  outputs: %s/<class>/<seed>_<i>.png, manifest.jsonl, manifest.csv, run.json%s\n",
+                  c.output_dir.string().c_str(), c.grid_seeds > 0 ? ", grid.png" : "");
+    };
+    if (variants.empty()) {
+      run_one(method, cfg, "");
+    } else {
+      for (const auto& v : variants) {
+        Method m = method;
+        v.apply(m);
+        ExpandConfig c = cfg;
+        c.output_dir = cfg.output_dir / v.name;
+        run_one(m, c, v.name);
+      }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("total time: %.1f s\n", secs);
+    if (!real) std::printf("  note: random weights — the images are not meaningful pictures.\n");
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace distdiff
