@@ -246,6 +246,10 @@ TEST_CASE("a run stopped after one epoch and resumed equals an uninterrupted run
                     Catch::Contains("different settings") && Catch::Contains("\"lr\":0.01"));
   CHECK_THROWS_WITH(Trainer(make_classifier("resnet_tiny", 3), cfg).fit(train, test),
                     Catch::Contains("different settings"));
+  auto other_data = cfg;
+  other_data.data_settings = {{"augment", "cutout"}};
+  CHECK_THROWS_WITH(Trainer(make_classifier("mobilenet_v2_tiny", 3), other_data).fit(train, test),
+                    Catch::Contains("different settings") && Catch::Contains("cutout"));
 }
 
 TEST_CASE("broken checkpoints are reported, not half-loaded", "[train][checkpoint]") {

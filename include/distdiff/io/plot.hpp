@@ -361,17 +361,20 @@ struct CurveOptions {
 };
 
 namespace detail {
+// Rows of the baseline method, and with `zero_as_reference` every row with
+// expansion 0 (transformation baselines), become dashed reference lines.
 inline LinePlot curve_plot(const std::vector<ResultRow>& rows, const CurveOptions& o,
                            const std::function<std::optional<double>(const ResultRow&)>& x_of,
-                           const std::function<std::string(const ResultRow&)>& series_of) {
-  std::vector<std::string> order;
+                           const std::function<std::string(const ResultRow&)>& series_of, bool zero_as_reference) {
+  std::vector<std::string> order, ref_order;
   std::map<std::string, std::map<double, std::vector<double>>> data;
-  std::vector<double> baseline;
+  std::map<std::string, std::vector<double>> refs;
   std::set<double> xs;
   for (const auto& r : rows) {
     if (r.dataset != o.dataset || (o.backbone && r.backbone != *o.backbone)) continue;
-    if (r.method == o.baseline) {
-      baseline.push_back(metric_value(r, o.metric));
+    if (r.method == o.baseline || (zero_as_reference && r.expansion == 0)) {
+      if (std::find(ref_order.begin(), ref_order.end(), r.method) == ref_order.end()) ref_order.push_back(r.method);
+      refs[r.method].push_back(metric_value(r, o.metric));
       continue;
     }
     if (o.expansion && std::abs(r.expansion - *o.expansion) > 1e-9) continue;
@@ -397,17 +400,22 @@ inline LinePlot curve_plot(const std::vector<ResultRow>& rows, const CurveOption
     }
     p.series.push_back(std::move(s));
   }
-  if (!baseline.empty()) p.references.push_back({o.baseline, summarize(baseline).mean});
+  // The baseline first, then the others in order of appearance; shades of grey.
+  static const std::vector<std::string> greys = {"#555555", "#888888", "#aaaaaa", "#333333"};
+  std::size_t k = 0;
+  for (const auto& name : ordered(ref_order, {o.baseline}))
+    p.references.push_back({name, summarize(refs[name]).mean, greys[k++ % greys.size()]});
   return p;
 }
 }  // namespace detail
 
 // Fig. 6: test accuracy vs expansion factor, one line per method (mean ± std
-// over seeds), the baseline method as a dashed reference line.
+// over seeds); the baseline method and the methods without synthetic data
+// (expansion 0: transformation baselines) as dashed reference lines.
 inline LinePlot expansion_plot(const std::vector<ResultRow>& rows, const CurveOptions& o = {}) {
   auto p = detail::curve_plot(
       rows, o, [](const ResultRow& r) { return std::optional<double>(r.expansion); },
-      [](const ResultRow& r) { return r.method; });
+      [](const ResultRow& r) { return r.method; }, /*zero_as_reference=*/true);
   p.x_label = "Expansion factor (synthetic images per original image)";
   if (p.title.empty())
     p.title = detail::label({.labels = o.labels}, o.dataset) +
@@ -420,7 +428,7 @@ inline LinePlot expansion_plot(const std::vector<ResultRow>& rows, const CurveOp
 inline LinePlot ablation_plot(const std::vector<ResultRow>& rows, const std::string& key, const CurveOptions& o = {}) {
   auto p = detail::curve_plot(
       rows, o, [&](const ResultRow& r) { return method_parameter(r.method, key); },
-      [&](const ResultRow& r) { return strip_method_parameter(r.method, key); });
+      [&](const ResultRow& r) { return strip_method_parameter(r.method, key); }, /*zero_as_reference=*/false);
   p.x_label = key;
   if (p.title.empty()) p.title = "Ablation of " + key + " (" + detail::label({.labels = o.labels}, o.dataset) + ")";
   return p;

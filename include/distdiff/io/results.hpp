@@ -516,7 +516,7 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
 struct PaperTableOptions {
   std::string baseline = "Original";                 // method name of the un-expanded runs
   std::optional<std::string> backbone = "resnet50";  // Table 1 only: keep this backbone
-  std::optional<double> expansion = 5;               // keep non-baseline rows with this factor
+  std::optional<double> expansion = 5;               // keep rows with this factor (and rows with 0)
   std::string metric = "top1_best";
   std::vector<std::string> methods;   // row order (baseline first by default)
   std::vector<std::string> datasets = {"caltech101", "cars", "flowers", "dtd", "cifar100s", "pets"};
@@ -525,8 +525,10 @@ struct PaperTableOptions {
 };
 
 namespace detail {
+// Rows without synthetic data (expansion 0: the original dataset and the
+// transformation baselines) are always kept; the others need the factor.
 inline bool keep_for_paper(const ResultRow& r, const PaperTableOptions& o) {
-  return r.method == o.baseline || !o.expansion || std::abs(r.expansion - *o.expansion) < 1e-9;
+  return r.method == o.baseline || r.expansion == 0 || !o.expansion || std::abs(r.expansion - *o.expansion) < 1e-9;
 }
 inline std::vector<std::string> method_order(const PaperTableOptions& o) {
   auto order = o.methods;

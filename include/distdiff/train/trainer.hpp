@@ -59,6 +59,9 @@ struct TrainConfig {
   std::filesystem::path checkpoint_dir;  // empty: no checkpoints
   bool resume = true;                 // continue from checkpoint_dir when it holds a checkpoint
   std::optional<std::int64_t> stop_after;  // stop after this many epochs in this call (time slicing)
+  // What the trainer cannot see but a resumed run must share: the data
+  // (dataset, expanded folder, transform, batch size, image size, ...).
+  nlohmann::json data_settings = nlohmann::json::object();
 
   LrSchedule schedule() const { return LrSchedule{lr_decay, lr, min_lr, epochs}; }
 
@@ -68,7 +71,8 @@ struct TrainConfig {
             {"epochs", epochs},             {"lr", lr},
             {"min_lr", min_lr},             {"lr_decay", to_string(lr_decay)},
             {"momentum", momentum},         {"nesterov", nesterov},
-            {"weight_decay", weight_decay}, {"seed", seed}};
+            {"weight_decay", weight_decay}, {"seed", seed},
+            {"data", data_settings}};
   }
 };
 

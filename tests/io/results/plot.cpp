@@ -142,7 +142,7 @@ TEST_CASE("expansion_plot and ablation_plot aggregate results over seeds", "[io]
   std::vector<ResultRow> rows = {row("Original", 0, 1, 36), row("Original", 0, 2, 38),
                                  row("DistDiff", 5, 1, 74), row("DistDiff", 5, 2, 76),
                                  row("DistDiff", 10, 1, 78), row("GIF-SD", 5, 1, 54),
-                                 row("DistDiff", 5, 1, 10, "dtd")};
+                                 row("DistDiff", 5, 1, 10, "dtd"),  row("Cutout", 0, 1, 48)};
   const auto fig6 = expansion_plot(rows, {.dataset = "caltech101"});
   REQUIRE(fig6.series.size() == 2);
   CHECK(fig6.series[0].name == "DistDiff");
@@ -150,8 +150,11 @@ TEST_CASE("expansion_plot and ablation_plot aggregate results over seeds", "[io]
   CHECK(fig6.series[0].y == std::vector<double>{75, 78});
   CHECK(fig6.series[0].yerr[0] == Approx(std::sqrt(2.0)));
   CHECK(fig6.x_ticks == std::vector<double>{5, 10});
-  REQUIRE(fig6.references.size() == 1);
+  REQUIRE(fig6.references.size() == 2);  // the baseline and the transformation baseline (expansion 0)
+  CHECK(fig6.references[0].name == "Original");
   CHECK(fig6.references[0].y == Approx(37));
+  CHECK(fig6.references[1].name == "Cutout");
+  CHECK(fig6.references[1].y == Approx(48));
   CHECK(fig6.title == "Caltech, ResNet-50");
 
   CHECK(method_parameter("DistDiff M=30 K=3", "M").value() == 30);

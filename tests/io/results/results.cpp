@@ -179,18 +179,20 @@ TEST_CASE("Table 1 layout: methods x datasets + Average with gain", "[io][result
     }
     rows.push_back(row(datasets[d], "DistDiff", "mobilenet_v2", 5, 1, 99));  // other backbone: excluded
     rows.push_back(row(datasets[d], "DistDiff", "resnet50", 10, 1, 99));     // other factor: excluded
+    rows.push_back(row(datasets[d], "Cutout", "resnet50", 0, 1, orig[d] + 1));  // no synthetic data: kept
   }
   PaperTableOptions o;
   o.markdown.show_std = false;
   const auto md = table1_markdown(rows, o);
   const auto t = md_table(md);
-  REQUIRE(t.size() == 4);  // header, separator, Original, DistDiff
+  REQUIRE(t.size() == 5);  // header, separator, Original, DistDiff, Cutout
   CHECK(t[0] == std::vector<std::string>{"Method", "Caltech", "Cars", "Flowers", "DTD", "CIFAR100-S", "Pets",
                                          "Average"});
   CHECK(t[2] == std::vector<std::string>{"Original", "36.8", "23.8", "77.3", "21.6", "43.6", "29.0", "38.7"});
   // The paper's Table 1 row: 74.1 81.5 91.6 40.8 62.0 66.1 69.4 (+30.7)
   CHECK(t[3] == std::vector<std::string>{"DistDiff", "74.1", "81.5", "91.6", "40.8", "62.0", "66.1",
                                          "69.4 (+30.7)"});
+  CHECK(t[4] == std::vector<std::string>{"Cutout", "37.8", "24.8", "78.3", "22.6", "44.6", "30.0", "39.7 (+1.0)"});
   o.markdown.show_std = true;
   const auto with_std = md_table(table1_markdown(rows, o));
   CHECK(with_std[3][1] == "74.1 ± 0.3");
