@@ -356,6 +356,7 @@ struct CurveOptions {
   std::string metric = "top1_best";
   std::string baseline = "Original";      // drawn as a dashed reference line
   std::vector<std::string> methods;       // series order (others follow by appearance)
+  std::function<bool(const ResultRow&)> filter;  // keep rows where true (all when empty)
   std::string title;
   std::map<std::string, std::string> labels = default_labels();
 };
@@ -372,6 +373,7 @@ inline LinePlot curve_plot(const std::vector<ResultRow>& rows, const CurveOption
   std::set<double> xs;
   for (const auto& r : rows) {
     if (r.dataset != o.dataset || (o.backbone && r.backbone != *o.backbone)) continue;
+    if (o.filter && !o.filter(r)) continue;
     if (r.method == o.baseline || (zero_as_reference && r.expansion == 0)) {
       if (std::find(ref_order.begin(), ref_order.end(), r.method) == ref_order.end()) ref_order.push_back(r.method);
       refs[r.method].push_back(metric_value(r, o.metric));

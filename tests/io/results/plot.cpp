@@ -156,6 +156,10 @@ TEST_CASE("expansion_plot and ablation_plot aggregate results over seeds", "[io]
   CHECK(fig6.references[1].name == "Cutout");
   CHECK(fig6.references[1].y == Approx(48));
   CHECK(fig6.title == "Caltech, ResNet-50");
+  const auto no_gif = expansion_plot(rows, {.dataset = "caltech101",
+                                            .filter = [](const ResultRow& r) { return r.method != "GIF-SD"; }});
+  REQUIRE(no_gif.series.size() == 1);
+  CHECK(no_gif.series[0].name == "DistDiff");
 
   CHECK(method_parameter("DistDiff M=30 K=3", "M").value() == 30);
   CHECK(method_parameter("DistDiff [K=3, rho=0.1]", "rho").value() == Approx(0.1));
