@@ -13,9 +13,11 @@ distdiff::InMemoryDataset numbered(int n, std::vector<std::string> classes = {"a
   distdiff::InMemoryDataset ds;
   ds.dataset_name = "num";
   ds.classes = std::move(classes);
-  for (int i = 0; i < n; ++i)
-    ds.add(distdiff::test::solid(static_cast<std::uint8_t>(i), 2, 2), i % static_cast<int>(ds.classes.size()),
-           "s" + std::to_string(i));
+  for (int i = 0; i < n; ++i) {
+    std::string source = "s";
+    source += std::to_string(i);
+    ds.add(distdiff::test::solid(static_cast<std::uint8_t>(i), 2, 2), i % static_cast<int>(ds.classes.size()), source);
+  }
   return ds;
 }
 }  // namespace

@@ -2,6 +2,7 @@
 // Test-only writers for miniature dataset layouts: tiny images, IDX/gzip files,
 // text files. Header-only; used by tests/data.
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -42,8 +43,10 @@ inline std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& data) {
   int len = 0;
   unsigned char* z = stbi_zlib_compress(const_cast<unsigned char*>(data.data()), static_cast<int>(data.size()), &len, 8);
   // zlib stream = 2-byte header + raw deflate + 4-byte Adler-32
-  std::vector<std::uint8_t> out{0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3};
-  out.insert(out.end(), z + 2, z + len - 4);
+  std::vector<std::uint8_t> out(10 + static_cast<std::size_t>(len - 6));
+  const std::uint8_t header[10] = {0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3};
+  std::memcpy(out.data(), header, 10);
+  std::memcpy(out.data() + 10, z + 2, static_cast<std::size_t>(len - 6));
   STBIW_FREE(z);
   const std::uint32_t crc = distdiff::detail::crc32(data.data(), data.size());
   const std::uint32_t n = static_cast<std::uint32_t>(data.size());

@@ -134,7 +134,7 @@ class ExpandedDataset {
 
   ExpandedDataset(Original original, std::filesystem::path out_dir, bool include_original = true)
       : original_(std::move(original)), out_dir_(std::move(out_dir)), include_original_(include_original) {
-    entries_ = read_manifest(out_dir_, original_.class_names(), "'" + std::string(original_.name()) + "'");
+    entries_ = read_manifest(out_dir_, original_.class_names(), detail::quoted(std::string(original_.name())));
   }
 
   std::size_t size() const { return offset() + entries_.size(); }

@@ -22,8 +22,13 @@ inline std::filesystem::path temporary_sibling(const std::filesystem::path& path
     return (std::uint64_t(rd()) << 32) ^ rd();
   }();
   const std::uint64_t n = counter.fetch_add(1);
-  auto name = "." + path.filename().string() + ".tmp-" + std::to_string(salt % 1000000007ULL) + "-" +
-              std::to_string(n);
+  // Built by appending: `"." + std::string&&` trips a false -Wstringop-overflow in g++ 12.
+  std::string name(1, '.');
+  name.append(path.filename().string());
+  name.append(".tmp-");
+  name.append(std::to_string(salt % 1000000007ULL));
+  name.push_back('-');
+  name.append(std::to_string(n));
   return path.parent_path() / name;
 }
 

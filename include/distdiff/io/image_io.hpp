@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -101,9 +102,11 @@ inline Image convert_pixels(const std::uint8_t* src, int w, int h, int from, int
 }
 
 inline void append_bytes(void* context, void* data, int size) {
+  if (size <= 0) return;
   auto* out = static_cast<std::vector<std::uint8_t>*>(context);
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  out->insert(out->end(), p, p + size);
+  const std::size_t old = out->size();
+  out->resize(old + static_cast<std::size_t>(size));
+  std::memcpy(out->data() + old, data, static_cast<std::size_t>(size));
 }
 
 inline std::string lowercase_extension(const std::filesystem::path& path) {

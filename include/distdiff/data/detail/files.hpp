@@ -13,7 +13,12 @@
 
 namespace distdiff::detail {
 
-inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+inline std::string quoted(const std::filesystem::path& p) {
+  std::string s(1, '\'');  // appended piecewise: `"'" + std::string&&` trips a false g++ 12 warning
+  s.append(p.string());
+  s.push_back('\'');
+  return s;
+}
 
 // Throws "<who>: missing <what> <path>" unless `p` is an existing folder.
 inline void require_dir(const std::filesystem::path& p, std::string_view who, std::string_view what = "folder") {
