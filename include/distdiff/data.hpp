@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella for the data family: datasets, prompts, expanded datasets,
 // loaders, training transforms and transformation baselines.
+#include "distdiff/data/any.hpp"
 #include "distdiff/data/baselines.hpp"
 #include "distdiff/data/caltech101.hpp"
 #include "distdiff/data/cifar100.hpp"
@@ -15,6 +16,7 @@
 #include "distdiff/data/oxford_pets.hpp"
 #include "distdiff/data/prompt.hpp"
 #include "distdiff/data/published.hpp"
+#include "distdiff/data/shapes.hpp"
 #include "distdiff/data/split.hpp"
 #include "distdiff/data/stanford_cars.hpp"
 #include "distdiff/data/subset.hpp"
