@@ -78,7 +78,7 @@ TEST_CASE("expand writes PNGs per class, a manifest with provenance, a CSV, run.
     CHECK(e.class_name == data.class_names()[std::size_t(e.label)]);
     CHECK(e.label == data.label(std::size_t(e.seed_index)));
     CHECK(e.energy_before.has_value());
-    CHECK(e.guided_timesteps == std::vector<std::int64_t>{81});  // M = 3, L = 2: DDIM index 4 of 10 steps
+    CHECK(e.guided_timesteps == std::vector<std::int64_t>{401});  // M = 3, L = 2: DDIM index 4 of 10 steps = 100·4 + 1
     CHECK(e.method == "distdiff");
     CHECK(e.prompt == "a photo of a " + e.class_name + ".");
   }
@@ -91,13 +91,16 @@ TEST_CASE("expand writes PNGs per class, a manifest with provenance, a CSV, run.
 
 TEST_CASE("expand resumes a killed run and ends with the same files", "[pipeline][resume]") {
   const auto base = temp_dir("resume");
-  const auto data = make_shapes_dataset(1, 32, 2);
+  const auto data = make_shapes_dataset(2, 32, 2);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 4);
-  const auto full = expand(small_method(), models, data, small_config(base / "full"), nullptr);
+  auto full_cfg = small_config(base / "full");
+  full_cfg.max_seed_images = 4;  // 4 seeds x 2 = 8 images in 4 batches
+  const auto full = expand(small_method(), models, data, full_cfg, nullptr);
   CHECK(full.images_generated == 8);
 
   // A run killed after two batches, with a torn manifest line.
   auto cfg = small_config(base / "killed");
+  cfg.max_seed_images = 4;
   expand(small_method(), models, data, cfg, nullptr);
   {
     std::ifstream in(base / "killed" / "manifest.jsonl");
