@@ -11,16 +11,22 @@
 //   {"file": "<class_name>/<seed_index>_<i>.png", "label": int, "class": "<class_name>",
 //    "seed_index": int, "sample": int, "seed_source": "...", "random_seed": int,
 //    "composition": "...", "energy_before": float|null, "energy_after": float|null}
+// (the generator also writes prompt, batch, method, guided_timesteps).
 // Required here: file (relative to <out>), label, class; the others are kept
-// when present. Checked when the dataset is built, each with one error naming
-// the manifest line: the JSON parses; the class is a class of the original and
-// the label is its index there; the file exists; no file is listed twice.
+// when present (`raw` holds the whole object). Checked when the dataset is
+// built, each with one error naming the manifest line: the JSON parses; the
+// class is a class of the original and the label is its index there; the file
+// exists. Two tolerances match the generator's resume logic: a final line cut
+// short by a killed run (no trailing newline, not valid JSON) is ignored, and
+// when a file is listed again (regenerated on resume) the later line replaces
+// the earlier one.
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -42,37 +48,48 @@ struct GeneratedEntry {
   std::int64_t label = 0;
   std::string class_name;
   std::int64_t seed_index = -1;  // -1 when absent
-  std::int64_t sample = -1;
+  std::int64_t sample = -1;      // -1 when absent
   std::string seed_source;
-  std::int64_t random_seed = -1;
+  std::string prompt;
+  std::uint64_t random_seed = 0;
   std::string composition;
+  std::string method;
   std::optional<double> energy_before;
   std::optional<double> energy_after;
+  nlohmann::json raw;    // the whole manifest object
   std::size_t line = 0;  // 1-based line in the manifest
 };
 
-// Reads and validates <out>/manifest.jsonl against the original's class names.
-inline std::vector<GeneratedEntry> read_manifest(const std::filesystem::path& out_dir,
-                                                 const std::vector<std::string>& classes,
-                                                 const std::string& original_name = "the original dataset") {
-  const std::string who = "distdiff::read_manifest";
+// Reads <out>/manifest.jsonl and validates it against the original's class
+// names (see the contract above); entries in manifest order.
+inline std::vector<GeneratedEntry> read_generated_manifest(const std::filesystem::path& out_dir,
+                                                           const std::vector<std::string>& classes,
+                                                           const std::string& original_name = "the original dataset") {
+  const std::string who = "distdiff::read_generated_manifest";
   detail::require_dir(out_dir, who, "generated-images folder");
   const auto manifest = out_dir / "manifest.jsonl";
   detail::require_file(manifest, who, "manifest");
   std::map<std::string, std::size_t> class_index;
   for (std::size_t c = 0; c < classes.size(); ++c) class_index.emplace(classes[c], c);
-  std::ifstream in(manifest);
+  std::ifstream in(manifest, std::ios::binary);
   if (!in) throw std::runtime_error(who + ": cannot open " + detail::quoted(manifest));
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<GeneratedEntry> out;
-  std::map<std::string, std::size_t> seen;  // relative file -> line
-  std::string text;
-  for (std::size_t line = 1; std::getline(in, text); ++line) {
+  std::map<std::string, std::size_t> position;  // relative file -> index in `out`
+  std::size_t line = 0;
+  for (std::size_t begin = 0; begin < content.size();) {
+    ++line;
+    const std::size_t nl = content.find('\n', begin);
+    const bool torn = nl == std::string::npos;  // the last line, without its newline
+    const std::string text = content.substr(begin, torn ? std::string::npos : nl - begin);
+    begin = torn ? content.size() : nl + 1;
     if (detail::trim(text).empty()) continue;
     const std::string where = who + ": " + detail::quoted(manifest) + " line " + std::to_string(line);
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(text);
     } catch (const std::exception& e) {
+      if (torn) break;  // cut short by a killed run: its image was never recorded
       throw std::runtime_error(where + ": invalid JSON (" + e.what() + ")");
     }
     if (!j.is_object()) throw std::runtime_error(where + ": expected a JSON object");
@@ -97,9 +114,11 @@ inline std::vector<GeneratedEntry> read_manifest(const std::filesystem::path& ou
       };
       opt_int("seed_index", e.seed_index);
       opt_int("sample", e.sample);
-      opt_int("random_seed", e.random_seed);
+      if (j.contains("random_seed") && !j["random_seed"].is_null()) e.random_seed = j["random_seed"].get<std::uint64_t>();
       opt_str("seed_source", e.seed_source);
+      opt_str("prompt", e.prompt);
       opt_str("composition", e.composition);
+      opt_str("method", e.method);
       opt_num("energy_before", e.energy_before);
       opt_num("energy_after", e.energy_after);
     } catch (const nlohmann::json::exception& ex) {
@@ -115,13 +134,16 @@ inline std::vector<GeneratedEntry> read_manifest(const std::filesystem::path& ou
     if (e.relative_file.empty() || rel.is_absolute())
       throw std::runtime_error(where + ": \"file\" must be a path relative to " + detail::quoted(out_dir));
     e.file = out_dir / rel;
-    if (auto [pos, fresh] = seen.emplace(e.relative_file, line); !fresh)
-      throw std::runtime_error(where + ": file '" + e.relative_file + "' is already listed on line " +
-                               std::to_string(pos->second));
     std::error_code ec;
     if (!std::filesystem::is_regular_file(e.file, ec))
       throw std::runtime_error(where + ": listed file " + detail::quoted(e.file) + " is missing");
-    out.push_back(std::move(e));
+    e.raw = std::move(j);
+    if (auto it2 = position.find(e.relative_file); it2 != position.end()) {
+      out[it2->second] = std::move(e);  // regenerated on resume: the later record describes the file on disk
+    } else {
+      position.emplace(e.relative_file, out.size());
+      out.push_back(std::move(e));
+    }
   }
   return out;
 }
@@ -134,7 +156,7 @@ class ExpandedDataset {
 
   ExpandedDataset(Original original, std::filesystem::path out_dir, bool include_original = true)
       : original_(std::move(original)), out_dir_(std::move(out_dir)), include_original_(include_original) {
-    entries_ = read_manifest(out_dir_, original_.class_names(), detail::quoted(std::string(original_.name())));
+    entries_ = read_generated_manifest(out_dir_, original_.class_names(), detail::quoted(std::string(original_.name())));
   }
 
   std::size_t size() const { return offset() + entries_.size(); }
