@@ -20,9 +20,10 @@ struct RandomCropFlip {
     at::Tensor y = x.slice(1, top, top + 4).slice(2, left, left + 4);
     if (rng() % 2) y = y.flip({2});
     const float offset = static_cast<float>(rng() % 1000) / 1e5f;
-    return (y + offset).contiguous();
+    return brightness ? (y + offset).contiguous() : y.contiguous();
   }
   std::string name() const { return "random_crop_flip"; }
+  bool brightness = true;
 };
 static_assert(distdiff::ImageTransform<RandomCropFlip>);
 
@@ -114,6 +115,9 @@ TEST_CASE("BatchLoader: results do not depend on the thread count or prefetching
   loader.batch_size = 17;
   CHECK(!torch::equal(loader.batch(0, 0).images, loader.batch(1, 0).images));
   CHECK(torch::equal(loader.batch(1, 0).images, loader.batch(1, 0).images));
+  loader.transform().brightness = false;
+  CHECK(loader.transform().name() == "random_crop_flip");
+  CHECK(loader.batch(1, 0).images.max().item<float>() <= 1.0f);
 }
 
 TEST_CASE("BatchLoader: errors", "[data][loader]") {

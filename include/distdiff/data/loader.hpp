@@ -96,6 +96,8 @@ class BatchLoader {
 
   const D& dataset() const { return *dataset_; }
   const T& transform() const { return transform_; }
+  // For per-epoch settings (e.g. a probability ramp); change it only between epochs.
+  T& transform() { return transform_; }
 
   class Epoch {
    public:
