@@ -119,6 +119,9 @@ TEST_CASE("expand resumes a killed run and ends with the same files", "[pipeline
   CHECK(resumed.images_generated == 4);
   for (const auto& e : read_manifest(base / "full" / "manifest.jsonl"))
     CHECK(read_bytes(base / "full" / e.file) == read_bytes(base / "killed" / e.file));
+  // the torn line was cut, not built upon: the manifest reads back whole
+  CHECK(read_manifest(base / "killed" / "manifest.jsonl").size() == 8);
+  CHECK(count_lines(base / "killed" / "manifest.jsonl") == 8);
 }
 
 TEST_CASE("expand validates before writing anything", "[pipeline][errors]") {

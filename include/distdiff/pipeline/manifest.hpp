@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -91,7 +92,20 @@ inline std::vector<ManifestEntry> read_manifest(const std::filesystem::path& jso
   return entries;
 }
 
+// Appends entries; a torn last line (a run killed while writing) is cut off
+// first, so the manifest never holds a malformed line in the middle.
 inline void append_manifest(const std::filesystem::path& jsonl, const std::vector<ManifestEntry>& entries) {
+  if (std::filesystem::exists(jsonl)) {
+    std::string text;
+    {
+      std::ifstream in(jsonl, std::ios::binary);
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    if (!text.empty() && text.back() != '\n') {
+      const auto keep = text.rfind('\n');
+      std::filesystem::resize_file(jsonl, keep == std::string::npos ? 0 : keep + 1);
+    }
+  }
   std::ofstream out(jsonl, std::ios::app);
   if (!out) throw std::runtime_error(jsonl.string() + ": cannot open the manifest for appending");
   std::string block;
