@@ -179,9 +179,10 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
                                                 : data.size();
     if (seeds == 0) throw std::invalid_argument("expand: no seed images in '" + data.name() + "'");
 
+    const std::string composition = method.describe();
     // Settings that define the run; a resumed run must match them.
     nlohmann::json settings{
-        {"composition", method.describe()},
+        {"composition", composition},
         {"method", std::string(Composition::label)},
         {"dataset", data.name()},
         {"classes", classes},
@@ -306,7 +307,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
         e.prompt = batch.prompts[std::size_t(row)];
         e.random_seed = batch_seed;
         e.batch = b;
-        e.composition = method.describe();
+        e.composition = composition;
         e.method = std::string(Composition::label);
         e.guided_timesteps = guided_ts;
         if (!result.records.empty() && result.records.front().energy_before.defined()) {
