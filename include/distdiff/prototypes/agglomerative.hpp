@@ -178,29 +178,16 @@ struct AgglomerativeGroups {
   at::Tensor build(const at::Tensor& features, const at::Tensor& labels,
                    std::int64_t num_classes) const {
     check_k();
-    const auto split = detail::split_by_class(features, labels, num_classes, normalize, k, who());
-    const std::size_t dim = split.features.shape(1);
-    xt::xtensor<double, 3> out = xt::zeros<double>(std::array<std::size_t, 3>{
-        static_cast<std::size_t>(num_classes), static_cast<std::size_t>(k), dim});
-    for (std::size_t c = 0; c < split.members.size(); ++c) {
-      const auto points = detail::gather_rows(split.features, split.members[c]);
-      const auto groups = detail::agglomerate<Linkage>(points, k);
-      const auto means = detail::group_means(points, groups, k);
-      for (std::size_t g = 0; g < static_cast<std::size_t>(k); ++g)
-        for (std::size_t j = 0; j < dim; ++j) out(c, g, j) = means(g, j);
-    }
-    return detail::prototypes_to_tensor(out, renormalize, features);
+    return detail::build_group_prototypes(
+        features, labels, num_classes, k, normalize, renormalize, who(),
+        [this](const detail::Matrix& points) { return detail::agglomerate<Linkage>(points, k); });
   }
 
   // Group labels of one point set [n, D] (n >= k), numbered by first appearance;
   // the points are L2-normalised first when `normalize` is set.
   std::vector<std::int64_t> cluster(const at::Tensor& points) const {
     check_k();
-    auto x = detail::checked_points(points, who());
-    if (static_cast<std::int64_t>(x.shape(0)) < k)
-      throw std::invalid_argument(who() + ": " + std::to_string(x.shape(0)) +
-                                  " points cannot form k = " + std::to_string(k) + " groups");
-    if (normalize) detail::normalize_rows(x);
+    const auto x = detail::cluster_points(points, k, normalize, who());
     return detail::agglomerate<Linkage>(x, k);
   }
 

@@ -176,4 +176,38 @@ inline at::Tensor prototypes_to_tensor(const xt::xtensor<double, 3>& protos, boo
   return t.to(like.device(), like.scalar_type());
 }
 
+// The point set of one `cluster()` call: validated, at least k rows,
+// L2-normalised when asked.
+inline Matrix cluster_points(const at::Tensor& points, std::int64_t k, bool normalize,
+                             const std::string& who) {
+  auto x = checked_points(points, who);
+  if (static_cast<std::int64_t>(x.shape(0)) < k)
+    throw std::invalid_argument(who + ": " + std::to_string(x.shape(0)) +
+                                " points cannot form k = " + std::to_string(k) + " groups");
+  if (normalize) normalize_rows(x);
+  return x;
+}
+
+// K group prototypes per class, [C, K, D]: the samples of each class are
+// grouped by `group_labels(points) -> std::vector<std::int64_t>` (values in
+// [0, k), every group non-empty) and each group is averaged.
+template <class GroupLabels>
+at::Tensor build_group_prototypes(const at::Tensor& features, const at::Tensor& labels,
+                                  std::int64_t num_classes, std::int64_t k, bool normalize,
+                                  bool renormalize, const std::string& who,
+                                  GroupLabels&& group_labels) {
+  const auto split = split_by_class(features, labels, num_classes, normalize, k, who);
+  const std::size_t dim = split.features.shape(1);
+  xt::xtensor<double, 3> out = xt::zeros<double>(std::array<std::size_t, 3>{
+      static_cast<std::size_t>(num_classes), static_cast<std::size_t>(k), dim});
+  for (std::size_t c = 0; c < split.members.size(); ++c) {
+    const auto points = gather_rows(split.features, split.members[c]);
+    const std::vector<std::int64_t> groups = group_labels(points);
+    const auto means = group_means(points, groups, k);
+    for (std::size_t g = 0; g < static_cast<std::size_t>(k); ++g)
+      for (std::size_t j = 0; j < dim; ++j) out(c, g, j) = means(g, j);
+  }
+  return prototypes_to_tensor(out, renormalize, features);
+}
+
 }  // namespace distdiff::detail
