@@ -3,7 +3,7 @@
 #include <distdiff/data/expanded.hpp>
 #include <distdiff/data/in_memory.hpp>
 
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 #include "support/data_writers.hpp"
 
 namespace fs = std::filesystem;
@@ -113,7 +113,8 @@ TEST_CASE("ExpandedDataset: resumed generator runs", "[data][expanded]") {
   auto gen = distdiff::generated_only(original(), out);
   REQUIRE(gen.size() == 3);
   const auto& e = gen.generated()[1];
-  CHECK(e.relative_file == "hot_dog/1_1.png");
+  CHECK(e.file == "hot_dog/1_1.png");
+  CHECK(e.path == out / "hot_dog/1_1.png");
   CHECK(e.line == 4);
   CHECK(e.random_seed == 18446744073709551615ULL);
   CHECK(e.energy_after == Approx(0.25));
@@ -121,4 +122,57 @@ TEST_CASE("ExpandedDataset: resumed generator runs", "[data][expanded]") {
   // The same torn text followed by a newline is a malformed line, not a torn write.
   distdiff::test::write_text(out / "manifest.jsonl", line("cat", 0, 0, 0) + "\n" + R"({"file": "cat/0_1.png", "lab)" + "\n");
   CHECK_THAT(error_of([&] { distdiff::generated_only(original(), out); }), Catch::Contains("line 2") && Catch::Contains("invalid JSON"));
+}
+
+TEST_CASE("ExpandedDataset reads what the generator's append_manifest wrote", "[data][expanded][manifest]") {
+  distdiff::test::TempDir tmp("data-expanded-generator");
+  const fs::path out = tmp / "out";
+  std::vector<distdiff::ManifestEntry> written(2);
+  written[0].file = "cat/0_0.png";
+  written[0].class_name = "cat";
+  written[0].label = 0;
+  written[0].seed_index = 0;
+  written[0].sample = 0;
+  written[0].prompt = "a photo of a cat.";
+  written[0].random_seed = 7;
+  written[0].batch = 3;
+  written[0].method = "distdiff";
+  written[0].energy_before = 0.75;
+  written[0].energy_after = 0.5;
+  written[0].guided_timesteps = {621};
+  written[1] = written[0];
+  written[1].file = "hot_dog/1_4.png";
+  written[1].class_name = "hot_dog";
+  written[1].label = 1;
+  written[1].seed_index = 1;
+  written[1].sample = 4;
+  written[1].energy_before.reset();
+  written[1].energy_after.reset();
+  written[1].guided_timesteps.clear();
+  distdiff::write_png(out / "cat/0_0.png", distdiff::test::solid(50));
+  distdiff::write_png(out / "hot_dog/1_4.png", distdiff::test::solid(60));
+  distdiff::append_manifest(out / "manifest.jsonl", written);
+
+  auto gen = distdiff::generated_only(original(), out);
+  REQUIRE(gen.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& e = gen.generated()[i];
+    const auto& w = written[i];
+    CHECK(e.file == w.file);
+    CHECK(e.path == out / w.file);
+    CHECK(e.class_name == w.class_name);
+    CHECK(e.label == w.label);
+    CHECK(e.seed_index == w.seed_index);
+    CHECK(e.sample == w.sample);
+    CHECK(e.prompt == w.prompt);
+    CHECK(e.random_seed == w.random_seed);
+    CHECK(e.batch == w.batch);
+    CHECK(e.method == w.method);
+    CHECK(e.energy_before == w.energy_before);
+    CHECK(e.energy_after == w.energy_after);
+    CHECK(e.guided_timesteps == w.guided_timesteps);
+    CHECK(e.line == i + 1);
+    CHECK(gen.label(i) == w.label);
+  }
+  CHECK(int(gen.load(1).pixels[0]) == 60);
 }

@@ -38,26 +38,16 @@
 #include "distdiff/core/image.hpp"
 #include "distdiff/data/detail/files.hpp"
 #include "distdiff/io/image_io.hpp"
+#include "distdiff/pipeline/manifest.hpp"
 
 namespace distdiff {
 
-// One line of manifest.jsonl.
-struct GeneratedEntry {
-  std::filesystem::path file;  // absolute: <out>/<file>
-  std::string relative_file;   // as written in the manifest
-  std::int64_t label = 0;
-  std::string class_name;
-  std::int64_t seed_index = -1;  // -1 when absent
-  std::int64_t sample = -1;      // -1 when absent
-  std::string seed_source;
-  std::string prompt;
-  std::uint64_t random_seed = 0;
-  std::string composition;
-  std::string method;
-  std::optional<double> energy_before;
-  std::optional<double> energy_after;
-  nlohmann::json raw;    // the whole manifest object
-  std::size_t line = 0;  // 1-based line in the manifest
+// One line of manifest.jsonl: the generator's record (`file` is relative to
+// the output folder) plus where it was found.
+struct GeneratedEntry : ManifestEntry {
+  std::filesystem::path path;  // absolute: <out>/<file>
+  nlohmann::json raw;          // the whole manifest object
+  std::size_t line = 0;        // 1-based line in the manifest
 };
 
 // Reads <out>/manifest.jsonl and validates it against the original's class
@@ -71,80 +61,33 @@ inline std::vector<GeneratedEntry> read_generated_manifest(const std::filesystem
   detail::require_file(manifest, who, "manifest");
   std::map<std::string, std::size_t> class_index;
   for (std::size_t c = 0; c < classes.size(); ++c) class_index.emplace(classes[c], c);
-  std::ifstream in(manifest, std::ios::binary);
-  if (!in) throw std::runtime_error(who + ": cannot open " + detail::quoted(manifest));
-  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<GeneratedEntry> out;
   std::map<std::string, std::size_t> position;  // relative file -> index in `out`
-  std::size_t line = 0;
-  for (std::size_t begin = 0; begin < content.size();) {
-    ++line;
-    const std::size_t nl = content.find('\n', begin);
-    const bool torn = nl == std::string::npos;  // the last line, without its newline
-    const std::string text = content.substr(begin, torn ? std::string::npos : nl - begin);
-    begin = torn ? content.size() : nl + 1;
-    if (detail::trim(text).empty()) continue;
-    const std::string where = who + ": " + detail::quoted(manifest) + " line " + std::to_string(line);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(text);
-    } catch (const std::exception& e) {
-      if (torn) break;  // cut short by a killed run: its image was never recorded
-      throw std::runtime_error(where + ": invalid JSON (" + e.what() + ")");
-    }
-    if (!j.is_object()) throw std::runtime_error(where + ": expected a JSON object");
-    auto need = [&](const char* key) -> const nlohmann::json& {
-      if (!j.contains(key)) throw std::runtime_error(where + ": missing field \"" + key + "\"");
-      return j[key];
-    };
+  detail::for_each_manifest_line(manifest, who, [&](nlohmann::json j, std::size_t line, const std::string& where) {
     GeneratedEntry e;
+    static_cast<ManifestEntry&>(e) = ManifestEntry::from_json(j, where);
     e.line = line;
-    try {
-      e.relative_file = need("file").get<std::string>();
-      e.label = need("label").get<std::int64_t>();
-      e.class_name = need("class").get<std::string>();
-      auto opt_int = [&](const char* key, std::int64_t& dst) {
-        if (j.contains(key) && !j[key].is_null()) dst = j[key].get<std::int64_t>();
-      };
-      auto opt_str = [&](const char* key, std::string& dst) {
-        if (j.contains(key) && !j[key].is_null()) dst = j[key].get<std::string>();
-      };
-      auto opt_num = [&](const char* key, std::optional<double>& dst) {
-        if (j.contains(key) && !j[key].is_null()) dst = j[key].get<double>();
-      };
-      opt_int("seed_index", e.seed_index);
-      opt_int("sample", e.sample);
-      if (j.contains("random_seed") && !j["random_seed"].is_null()) e.random_seed = j["random_seed"].get<std::uint64_t>();
-      opt_str("seed_source", e.seed_source);
-      opt_str("prompt", e.prompt);
-      opt_str("composition", e.composition);
-      opt_str("method", e.method);
-      opt_num("energy_before", e.energy_before);
-      opt_num("energy_after", e.energy_after);
-    } catch (const nlohmann::json::exception& ex) {
-      throw std::runtime_error(where + ": a field has the wrong type (" + ex.what() + ")");
-    }
     const auto it = class_index.find(e.class_name);
     if (it == class_index.end())
       throw std::runtime_error(where + ": class '" + e.class_name + "' is not a class of " + original_name);
     if (e.label != static_cast<std::int64_t>(it->second))
       throw std::runtime_error(where + ": label " + std::to_string(e.label) + " but class '" + e.class_name +
                                "' is label " + std::to_string(it->second) + " in " + original_name);
-    const std::filesystem::path rel(e.relative_file);
-    if (e.relative_file.empty() || rel.is_absolute())
+    const std::filesystem::path rel(e.file);
+    if (e.file.empty() || rel.is_absolute())
       throw std::runtime_error(where + ": \"file\" must be a path relative to " + detail::quoted(out_dir));
-    e.file = out_dir / rel;
+    e.path = out_dir / rel;
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(e.file, ec))
-      throw std::runtime_error(where + ": listed file " + detail::quoted(e.file) + " is missing");
+    if (!std::filesystem::is_regular_file(e.path, ec))
+      throw std::runtime_error(where + ": listed file " + detail::quoted(e.path) + " is missing");
     e.raw = std::move(j);
-    if (auto it2 = position.find(e.relative_file); it2 != position.end()) {
+    if (auto it2 = position.find(e.file); it2 != position.end()) {
       out[it2->second] = std::move(e);  // regenerated on resume: the later record describes the file on disk
     } else {
-      position.emplace(e.relative_file, out.size());
+      position.emplace(e.file, out.size());
       out.push_back(std::move(e));
     }
-  }
+  });
   return out;
 }
 
@@ -161,10 +104,10 @@ class ExpandedDataset {
 
   std::size_t size() const { return offset() + entries_.size(); }
   std::int64_t label(std::size_t i) const { return i < offset() ? original_.label(i) : entry(i).label; }
-  Image load(std::size_t i) const { return i < offset() ? original_.load(i) : read_image(entry(i).file); }
+  Image load(std::size_t i) const { return i < offset() ? original_.load(i) : read_image(entry(i).path); }
   const std::vector<std::string>& class_names() const { return original_.class_names(); }
   std::string prompt(std::int64_t label) const { return original_.prompt(label); }
-  std::string source(std::size_t i) const { return i < offset() ? original_.source(i) : entry(i).file.string(); }
+  std::string source(std::size_t i) const { return i < offset() ? original_.source(i) : entry(i).path.string(); }
   std::string name() const {
     return std::string(original_.name()) + (include_original_ ? "+generated" : ":generated_only");
   }

@@ -29,8 +29,8 @@ struct ManifestEntry {
   std::string file;            // relative to the output folder: <class>/<seed_index>_<sample>.png
   std::string class_name;
   std::int64_t label = 0;
-  std::int64_t seed_index = 0;
-  std::int64_t sample = 0;
+  std::int64_t seed_index = -1;   // -1 when absent from a manifest read back
+  std::int64_t sample = -1;
   std::string seed_source;
   std::string prompt;
   std::uint64_t random_seed = 0;
@@ -51,44 +51,81 @@ struct ManifestEntry {
     j["energy_after"] = energy_after ? nlohmann::json(*energy_after) : nlohmann::json(nullptr);
     return j;
   }
-  static ManifestEntry from_json(const nlohmann::json& j) {
+  // One manifest object. `file`, `class` and `label` are required; the other
+  // fields are optional (null counts as absent). A missing or mistyped field
+  // is one error prefixed by `where` (the manifest line).
+  static ManifestEntry from_json(const nlohmann::json& j, const std::string& where = "manifest entry") {
+    if (!j.is_object()) throw std::runtime_error(where + ": expected a JSON object");
+    auto has = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
+    auto need = [&](const char* key) -> const nlohmann::json& {
+      if (!has(key)) throw std::runtime_error(where + ": missing field \"" + key + "\"");
+      return j[key];
+    };
     ManifestEntry e;
-    e.file = j.at("file").get<std::string>();
-    e.class_name = j.at("class").get<std::string>();
-    e.label = j.at("label").get<std::int64_t>();
-    e.seed_index = j.at("seed_index").get<std::int64_t>();
-    e.sample = j.at("sample").get<std::int64_t>();
-    e.seed_source = j.value("seed_source", "");
-    e.prompt = j.value("prompt", "");
-    e.random_seed = j.value("random_seed", std::uint64_t(0));
-    e.batch = j.value("batch", std::int64_t(0));
-    e.composition = j.value("composition", "");
-    e.method = j.value("method", "");
-    if (j.contains("energy_before") && !j["energy_before"].is_null()) e.energy_before = j["energy_before"].get<double>();
-    if (j.contains("energy_after") && !j["energy_after"].is_null()) e.energy_after = j["energy_after"].get<double>();
-    if (j.contains("guided_timesteps")) e.guided_timesteps = j["guided_timesteps"].get<std::vector<std::int64_t>>();
+    try {
+      e.file = need("file").get<std::string>();
+      e.class_name = need("class").get<std::string>();
+      e.label = need("label").get<std::int64_t>();
+      if (has("seed_index")) e.seed_index = j["seed_index"].get<std::int64_t>();
+      if (has("sample")) e.sample = j["sample"].get<std::int64_t>();
+      if (has("seed_source")) e.seed_source = j["seed_source"].get<std::string>();
+      if (has("prompt")) e.prompt = j["prompt"].get<std::string>();
+      if (has("random_seed")) e.random_seed = j["random_seed"].get<std::uint64_t>();
+      if (has("batch")) e.batch = j["batch"].get<std::int64_t>();
+      if (has("composition")) e.composition = j["composition"].get<std::string>();
+      if (has("method")) e.method = j["method"].get<std::string>();
+      if (has("energy_before")) e.energy_before = j["energy_before"].get<double>();
+      if (has("energy_after")) e.energy_after = j["energy_after"].get<double>();
+      if (has("guided_timesteps")) e.guided_timesteps = j["guided_timesteps"].get<std::vector<std::int64_t>>();
+    } catch (const nlohmann::json::exception& ex) {
+      throw std::runtime_error(where + ": a field has the wrong type (" + ex.what() + ")");
+    }
     return e;
   }
 };
 
-// Reads <out>/manifest.jsonl. A torn last line (a run killed while writing)
-// is ignored; a malformed line elsewhere is an error naming the line.
+namespace detail {
+
+// Calls fn(object, line, where) for each non-blank line of a manifest.jsonl,
+// with `line` 1-based and `where` = "<who>: '<path>' line <n>" for errors. A
+// final line without its newline that is not valid JSON (a run killed while
+// appending) is skipped; any other line that is not valid JSON is an error.
+template <class Fn>
+void for_each_manifest_line(const std::filesystem::path& jsonl, const std::string& who, Fn&& fn) {
+  std::ifstream in(jsonl, std::ios::binary);
+  if (!in) throw std::runtime_error(who + ": cannot open the manifest " + jsonl.string());
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t line = 0;
+  for (std::size_t begin = 0; begin < content.size();) {
+    ++line;
+    const std::size_t nl = content.find('\n', begin);
+    const bool torn = nl == std::string::npos;  // the last line, without its newline
+    const std::string text = content.substr(begin, torn ? std::string::npos : nl - begin);
+    begin = torn ? content.size() : nl + 1;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::string where = who;
+    where.append(": '").append(jsonl.string()).append("' line ").append(std::to_string(line));
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(text);
+    } catch (const std::exception& e) {
+      if (torn) break;  // cut short by a killed run: its image was never recorded
+      throw std::runtime_error(where + ": invalid JSON (" + e.what() + ")");
+    }
+    fn(std::move(j), line, where);
+  }
+}
+
+}  // namespace detail
+
+// Reads <out>/manifest.jsonl (no file: no entries), in file order. A torn last
+// line is skipped; a malformed line elsewhere is one error naming the line.
 inline std::vector<ManifestEntry> read_manifest(const std::filesystem::path& jsonl) {
   std::vector<ManifestEntry> entries;
-  std::ifstream in(jsonl);
-  if (!in) return entries;
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    try {
-      entries.push_back(ManifestEntry::from_json(nlohmann::json::parse(lines[i])));
-    } catch (const std::exception& e) {
-      if (i + 1 == lines.size()) break;  // torn final line
-      throw std::runtime_error(jsonl.string() + ":" + std::to_string(i + 1) + ": malformed manifest line (" +
-                               e.what() + ")");
-    }
-  }
+  if (!std::filesystem::exists(jsonl)) return entries;
+  detail::for_each_manifest_line(jsonl, "read_manifest", [&](nlohmann::json j, std::size_t, const std::string& where) {
+    entries.push_back(ManifestEntry::from_json(j, where));
+  });
   return entries;
 }
 
