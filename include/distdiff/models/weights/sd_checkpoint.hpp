@@ -45,6 +45,8 @@
 #include <utility>
 #include <vector>
 
+#include "distdiff/models/vae/legacy_names.hpp"
+
 namespace distdiff::models {
 
 namespace detail {
@@ -216,21 +218,11 @@ inline std::string sd_text_encoder_name(const std::string& ldm) {
 }
 
 // Older diffusers VAE attention names (query/key/value/proj_attn, before
-// diffusers 0.14) to the current ones (to_q/to_k/to_v/to_out.0). Names that
-// are not inside an "attentions" block come back unchanged. Usable as
-// LoadOptions::rename.
+// diffusers 0.14) to the current ones (to_q/to_k/to_v/to_out.0); other names
+// come back unchanged. Usable as LoadOptions::rename. The rule itself lives
+// with the VAE (vae/legacy_names.hpp), which applies it when loading.
 inline std::string rename_legacy_vae_attention(const std::string& name) {
-  const std::size_t at = name.find("attentions.");
-  if (at == std::string::npos || (at != 0 && name[at - 1] != '.')) return name;
-  const auto index = detail::sd_take_index(std::string_view(name).substr(at + 11));
-  if (!index) return name;
-  const std::string head = name.substr(0, name.size() - index->second.size());
-  static const std::pair<const char*, const char*> table[] = {
-      {"query", "to_q"}, {"key", "to_k"}, {"value", "to_v"}, {"proj_attn", "to_out.0"}};
-  for (const auto& [from, to] : table) {
-    if (auto r = detail::sd_swap_prefix(index->second, from, to)) return head + *r;
-  }
-  return name;
+  return vae::legacy_attention_key(name);
 }
 
 // The tensors of one component of an original SD v1 checkpoint, under
