@@ -4,7 +4,7 @@
 #include <distdiff/data/in_memory.hpp>
 #include <distdiff/data/loader.hpp>
 
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 #include "support/data_writers.hpp"
 
 TEST_CASE("AnyDataset wraps any LabelledDataset", "[data][any]") {

@@ -2,7 +2,7 @@
 
 #include <distdiff/data/dtd.hpp>
 
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 #include "support/data_writers.hpp"
 
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 #include "support/data_writers.hpp"
 
 namespace fs = std::filesystem;

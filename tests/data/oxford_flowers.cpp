@@ -5,7 +5,7 @@
 #include <set>
 
 #include "support/data_mat.hpp"
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 #include "support/data_writers.hpp"
 
 namespace fs = std::filesystem;

@@ -3,7 +3,7 @@
 #include <distdiff/data/stanford_cars.hpp>
 
 #include "support/data_mat.hpp"
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 #include "support/data_writers.hpp"
 
 namespace fs = std::filesystem;

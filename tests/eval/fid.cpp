@@ -10,6 +10,7 @@
 #include <random>
 
 #include "distdiff/eval/fid.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace distdiff;
 using Catch::Contains;
@@ -33,20 +34,7 @@ double commuting_closed_form(const torch::Tensor& mu1, const torch::Tensor& a, c
   return (mu1 - mu2).pow(2).sum().item<double>() + (a.sqrt() - b.sqrt()).pow(2).sum().item<double>();
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    std::random_device rd;
-    path = (env ? std::filesystem::path(env) : std::filesystem::temp_directory_path()) /
-           ("eval-fid-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using distdiff::test::TempDir;
 
 }  // namespace
 

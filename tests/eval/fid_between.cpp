@@ -10,6 +10,7 @@
 #include "distdiff/data/in_memory.hpp"
 #include "distdiff/eval.hpp"
 #include "distdiff/io/image_io.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace distdiff;
 using Catch::Contains;
@@ -42,20 +43,7 @@ InMemoryDataset make_dataset(unsigned seed, int n, int lo = 0, int hi = 255) {
   return ds;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    std::random_device rd;
-    path = (env ? fs::path(env) : fs::temp_directory_path()) /
-           ("eval-fid-between-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using distdiff::test::TempDir;
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 
 #include "distdiff/eval/inception.hpp"
 #include "distdiff/models/weights/state_dict.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace distdiff;
 using Catch::Contains;
@@ -120,20 +121,7 @@ FidInceptionConfig tiny() {
   return c;
 }
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    std::random_device rd;
-    path = (env ? std::filesystem::path(env) : std::filesystem::temp_directory_path()) /
-           ("eval-inception-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using distdiff::test::TempDir;
 
 // Conv weights 1/fan_in (a channel average), BatchNorm the identity (up to eps):
 // every BasicConv2d then averages its input over channels and window.

@@ -88,16 +88,16 @@ TEST_CASE("ClipImageFeatures: loads a transformers CLIPModel folder", "[features
   auto report = distdiff::models::load_state_dict(*clip, distdiff::models::state_dict(*ref.model), partial);
   CHECK(report.missing.size() == 2 * 16 + 4 + 2);  // the text tower, text_projection, logit_scale
   CHECK(report.unexpected.empty());
-  distdiff::models::save_clip_model(clip, tmp.path() / "clip-vit-tiny");
+  distdiff::models::save_clip_model(clip, tmp.path / "clip-vit-tiny");
 
-  auto f = ClipImageFeatures::load(tmp.path() / "clip-vit-tiny", {});
+  auto f = ClipImageFeatures::load(tmp.path / "clip-vit-tiny", {});
   CHECK(f.name() == "clip-image(clip-vit-tiny, norm=none)");
   auto images = torch::rand({3, 3, 32, 32});
   CHECK(torch::equal(f.extract(images), ref.extract(images)));
 
   distdiff::RuntimeOptions bf16;
   bf16.dtype = torch::kBFloat16;
-  auto low = ClipImageFeatures::load(tmp.path() / "clip-vit-tiny", bf16);
+  auto low = ClipImageFeatures::load(tmp.path / "clip-vit-tiny", bf16);
   auto lf = low.extract(images);
   CHECK(lf.scalar_type() == torch::kFloat);
   CHECK(torch::allclose(lf, ref.extract(images), 0.1, 0.1));

@@ -2,7 +2,7 @@
 
 #include <distdiff/io/grid.hpp>
 
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 
 using distdiff::Image;
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "support/data_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using distdiff::Image;

@@ -8,26 +8,14 @@
 #include <random>
 
 #include "distdiff/prototypes.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace distdiff;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    const fs::path base = env ? fs::path(env) : fs::temp_directory_path();
-    std::random_device rd;
-    path = base / ("prototypes-io-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using distdiff::test::TempDir;
 
 Prototypes sample_prototypes() {
   auto gen = at::detail::createCPUGenerator(8);

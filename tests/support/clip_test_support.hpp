@@ -15,31 +15,11 @@
 #include <vector>
 
 #include "distdiff/models/clip/tokenizer.hpp"
+#include "support/temp_dir.hpp"
 
 namespace clip_test {
 
-// A unique folder under $DISTDIFF_TEST_TMP (or the system temp dir), removed on scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    std::filesystem::path base = std::filesystem::temp_directory_path();
-    if (const char* env = std::getenv("DISTDIFF_TEST_TMP")) base = env;
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = base / ("clip-test-" + std::to_string(stamp) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using distdiff::test::TempDir;  // scratch folders (tests/support/temp_dir.hpp)
 
 inline void write_text(const std::filesystem::path& p, const std::string& text) {
   std::filesystem::create_directories(p.parent_path());
@@ -108,8 +88,8 @@ inline void write_toy_tokenizer(const std::filesystem::path& dir, bool with_spec
 
 inline distdiff::models::ClipTokenizer toy_tokenizer() {
   TempDir dir;
-  write_toy_tokenizer(dir.path());
-  return distdiff::models::ClipTokenizer::from_dir(dir.path());
+  write_toy_tokenizer(dir.path);
+  return distdiff::models::ClipTokenizer::from_dir(dir.path);
 }
 
 }  // namespace clip_test

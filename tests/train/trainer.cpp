@@ -17,26 +17,14 @@
 #include <random>
 #include <set>
 #include <string>
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace distdiff::train;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    const fs::path base = env ? fs::path(env) : fs::temp_directory_path();
-    std::random_device rd;
-    path = base / ("train-trainer-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using distdiff::test::TempDir;
 
 // Three separable classes of 16x16 images (noise around class colours).
 std::pair<torch::Tensor, torch::Tensor> toy_data(std::int64_t per_class, std::uint64_t seed) {

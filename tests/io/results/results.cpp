@@ -10,26 +10,14 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace distdiff::io;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    const fs::path base = env ? fs::path(env) : fs::temp_directory_path();
-    std::random_device rd;
-    path = base / ("io-results-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using distdiff::test::TempDir;
 
 ResultRow row(std::string dataset, std::string method, std::string backbone, double expansion, std::uint64_t seed,
               double best) {

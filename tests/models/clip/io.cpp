@@ -38,7 +38,7 @@ TEST_CASE("CLIP io: text model round trip with the legacy position_ids buffer", 
   clip_test::TempDir tmp;
   ClipTextModel m(ClipTextConfig::tiny(60));
   init_clip_weights(*m, 2);
-  const auto dir = tmp.path() / "text_encoder";
+  const auto dir = tmp.path / "text_encoder";
   auto tensors = state_dict(*m);
   tensors["text_model.embeddings.position_ids"] = torch::arange(77, torch::kLong).view({1, 77});
   std::filesystem::create_directories(dir);
@@ -52,7 +52,7 @@ TEST_CASE("CLIP io: text model round trip with the legacy position_ids buffer", 
   CHECK_FALSE(loaded->is_training());
 
   // The writer produces the same layout.
-  const auto dir2 = tmp.path() / "saved";
+  const auto dir2 = tmp.path / "saved";
   save_clip_text_model(m, dir2);
   CHECK(std::filesystem::exists(dir2 / "config.json"));
   auto keys = load_safetensors(dir2 / "model.safetensors");
@@ -70,7 +70,7 @@ TEST_CASE("CLIP io: CLIPModel folder feeds the full model and each tower", "[cli
   auto tensors = state_dict(*m);
   tensors["text_model.embeddings.position_ids"] = torch::arange(77, torch::kLong).view({1, 77});
   tensors["vision_model.embeddings.position_ids"] = torch::arange(17, torch::kLong).view({1, 17});
-  const auto dir = tmp.path() / "clip-vit-tiny";
+  const auto dir = tmp.path / "clip-vit-tiny";
   std::filesystem::create_directories(dir);
   save_safetensors(dir / "model.safetensors", tensors);
   clip_test::write_text(dir / "config.json", tiny_clip_model_json().dump(2));
@@ -88,8 +88,8 @@ TEST_CASE("CLIP io: CLIPModel folder feeds the full model and each tower", "[cli
   CHECK(torch::equal(text->forward(some_ids()).pooler_output, m->text_model->forward(some_ids()).pooler_output));
 
   // save_clip_model writes a folder load_clip_model reads back identically.
-  save_clip_model(m, tmp.path() / "resaved");
-  auto re = load_clip_model(tmp.path() / "resaved");
+  save_clip_model(m, tmp.path / "resaved");
+  auto re = load_clip_model(tmp.path / "resaved");
   CHECK(re->config == m->config);
   CHECK(torch::equal(re->text_embeds(some_ids()), m->text_embeds(some_ids())));
 }
@@ -100,7 +100,7 @@ TEST_CASE("CLIP io: float16 files and runtime dtypes", "[clip][io]") {
   init_clip_weights(*m, 4);
   std::map<std::string, torch::Tensor> half;
   for (auto& [k, v] : state_dict(*m)) half[k] = v.to(torch::kHalf);
-  const auto dir = tmp.path() / "vision-fp16";
+  const auto dir = tmp.path / "vision-fp16";
   std::filesystem::create_directories(dir);
   save_safetensors(dir / "model.fp16.safetensors", half);
   clip_test::write_text(dir / "config.json", m->config.to_json().dump());
@@ -124,7 +124,7 @@ TEST_CASE("CLIP io: float16 files and runtime dtypes", "[clip][io]") {
 
 TEST_CASE("CLIP io: errors name the folder and the problem", "[clip][io]") {
   clip_test::TempDir tmp;
-  const auto dir = tmp.path() / "broken";
+  const auto dir = tmp.path / "broken";
   CHECK_THROWS_WITH(load_clip_text_model(dir), Catch::Contains("broken"));
 
   std::filesystem::create_directories(dir);

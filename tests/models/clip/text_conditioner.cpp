@@ -37,7 +37,7 @@ TEST_CASE("ClipTextConditioner: encode = tokenizer then last_hidden_state", "[cl
 
 TEST_CASE("ClipTextConditioner: loads a diffusers Stable Diffusion folder", "[clip][conditioner]") {
   clip_test::TempDir tmp;
-  const auto sd = tmp.path() / "tiny-sd";
+  const auto sd = tmp.path / "tiny-sd";
   clip_test::write_toy_tokenizer(sd / "tokenizer");
   auto tok = ClipTokenizer::from_dir(sd / "tokenizer");
   const auto cfg = ClipTextConfig::tiny(static_cast<std::int64_t>(tok.vocab_size()));
@@ -65,8 +65,8 @@ TEST_CASE("ClipTextConditioner: loads a diffusers Stable Diffusion folder", "[cl
 
 TEST_CASE("ClipTextConditioner: errors", "[clip][conditioner]") {
   clip_test::TempDir tmp;
-  CHECK_THROWS_WITH(ClipTextConditioner::load(tmp.path() / "nope", {}), Catch::Contains("is not a folder"));
-  CHECK_THROWS_WITH(ClipTextConditioner::load(tmp.path(), {}), Catch::Contains("tokenizer"));
+  CHECK_THROWS_WITH(ClipTextConditioner::load(tmp.path / "nope", {}), Catch::Contains("is not a folder"));
+  CHECK_THROWS_WITH(ClipTextConditioner::load(tmp.path, {}), Catch::Contains("tokenizer"));
   CHECK_THROWS_AS(ClipTextConditioner{}.encode({"a"}), std::logic_error);
   // The tokenizer's ids must fit the model's vocabulary.
   CHECK_THROWS_WITH(ClipTextConditioner::random(ClipTextConfig::tiny(100), clip_test::toy_tokenizer(), {}, 1),

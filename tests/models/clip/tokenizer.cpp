@@ -34,8 +34,8 @@ TEST_CASE("ClipTokenizer: vocabulary layout and special ids", "[clip][tokenizer]
   CHECK(id_of(tok, "a</w>") == 320);
 
   clip_test::TempDir dir;
-  clip_test::write_toy_tokenizer(dir.path(), /*with_specials=*/false);
-  auto bare = ClipTokenizer::from_dir(dir.path());
+  clip_test::write_toy_tokenizer(dir.path, /*with_specials=*/false);
+  auto bare = ClipTokenizer::from_dir(dir.path);
   CHECK(bare.start_id == 49406);
   CHECK(bare.end_id == 49407);
   CHECK(bare.pad_id == 49407);
@@ -161,18 +161,18 @@ TEST_CASE("ClipTokenizer: decode inverts encode", "[clip][tokenizer]") {
 TEST_CASE("ClipTokenizer: pieces missing from the vocabulary become <|endoftext|>", "[clip][tokenizer]") {
   nlohmann::json vocab = {{"a</w>", 0}, {"<|startoftext|>", 1}, {"<|endoftext|>", 2}};
   clip_test::TempDir dir;
-  clip_test::write_text(dir.path() / "vocab.json", vocab.dump());
-  clip_test::write_text(dir.path() / "merges.txt", "#version: 0.2\n");
-  auto tok = ClipTokenizer::from_dir(dir.path());
+  clip_test::write_text(dir.path / "vocab.json", vocab.dump());
+  clip_test::write_text(dir.path / "merges.txt", "#version: 0.2\n");
+  auto tok = ClipTokenizer::from_dir(dir.path);
   CHECK(tok.encode("a b a") == std::vector<std::int64_t>{0, 2, 0});
 }
 
 TEST_CASE("ClipTokenizer: special_tokens_map.json sets the pad token", "[clip][tokenizer]") {
   clip_test::TempDir dir;
-  clip_test::write_toy_tokenizer(dir.path());
-  clip_test::write_text(dir.path() / "special_tokens_map.json",
+  clip_test::write_toy_tokenizer(dir.path);
+  clip_test::write_text(dir.path / "special_tokens_map.json",
                         R"({"pad_token": {"content": "!", "lstrip": false}, "eos_token": "<|endoftext|>"})");
-  auto tok = ClipTokenizer::from_dir(dir.path());
+  auto tok = ClipTokenizer::from_dir(dir.path);
   CHECK(tok.pad_id == 0);  // "!" is the first byte symbol
   CHECK(tok.end_id == 529);
   auto ids = tok.batch_encode({"a"}, 5);
@@ -181,22 +181,22 @@ TEST_CASE("ClipTokenizer: special_tokens_map.json sets the pad token", "[clip][t
 
 TEST_CASE("ClipTokenizer: errors name the problem", "[clip][tokenizer]") {
   clip_test::TempDir dir;
-  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path() / "missing"), Catch::Contains("does not exist"));
-  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path()), Catch::Contains("vocab.json"));
+  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path / "missing"), Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path), Catch::Contains("vocab.json"));
 
-  clip_test::write_text(dir.path() / "vocab.json", "{not json");
-  clip_test::write_text(dir.path() / "merges.txt", "#version: 0.2\na b\n");
-  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path()), Catch::Contains("not valid JSON"));
+  clip_test::write_text(dir.path / "vocab.json", "{not json");
+  clip_test::write_text(dir.path / "merges.txt", "#version: 0.2\na b\n");
+  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path), Catch::Contains("not valid JSON"));
 
-  clip_test::write_text(dir.path() / "vocab.json", R"({"a": "zero"})");
-  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path()), Catch::Contains("not an integer"));
+  clip_test::write_text(dir.path / "vocab.json", R"({"a": "zero"})");
+  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path), Catch::Contains("not an integer"));
 
-  clip_test::write_text(dir.path() / "vocab.json", R"({"a": 0, "b": 0})");
-  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path()), Catch::Contains("used twice"));
+  clip_test::write_text(dir.path / "vocab.json", R"({"a": 0, "b": 0})");
+  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path), Catch::Contains("used twice"));
 
-  clip_test::write_text(dir.path() / "vocab.json", R"({"a": 0, "b": 1})");
-  clip_test::write_text(dir.path() / "merges.txt", "#version: 0.2\na b c\n");
-  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path()), Catch::Contains("line 2"));
+  clip_test::write_text(dir.path / "vocab.json", R"({"a": 0, "b": 1})");
+  clip_test::write_text(dir.path / "merges.txt", "#version: 0.2\na b c\n");
+  CHECK_THROWS_WITH(ClipTokenizer::from_dir(dir.path), Catch::Contains("line 2"));
 
   auto tok = clip_test::toy_tokenizer();
   CHECK_THROWS_WITH(tok.encode("bad \xC3( utf8"), Catch::Contains("invalid UTF-8 at byte 4"));

@@ -16,6 +16,7 @@
 #include "distdiff/models/unet_denoiser.hpp"
 #include "distdiff/models/weights/safetensors.hpp"
 #include "distdiff/models/weights/state_dict.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using distdiff::RuntimeOptions;
@@ -23,21 +24,7 @@ using distdiff::models::UNetConfig;
 using distdiff::models::UNetDenoiser;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    fs::path base = env ? fs::path(env) : fs::temp_directory_path();
-    path = base / ("unet-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                   std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using distdiff::test::TempDir;
 
 void write_json(const fs::path& p, const nlohmann::json& j) {
   std::ofstream(p) << j.dump(2);

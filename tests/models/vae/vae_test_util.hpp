@@ -10,6 +10,8 @@
 #include <random>
 #include <string>
 
+#include "support/temp_dir.hpp"
+
 namespace vae_test {
 
 inline std::int64_t parameter_count(const torch::nn::Module& m) {
@@ -42,22 +44,6 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
 
-// A unique temporary folder, removed on destruction.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    const char* env = std::getenv("DISTDIFF_TEST_TMP");
-    std::filesystem::path base = env ? std::filesystem::path(env) : std::filesystem::temp_directory_path();
-    std::random_device rd;
-    path = base / ("vae_test_" + std::to_string(rd()) + "_" + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
+using distdiff::test::TempDir;  // scratch folders (tests/support/temp_dir.hpp)
 
 }  // namespace vae_test

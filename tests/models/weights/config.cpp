@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "distdiff/models/weights/config.hpp"
-#include "support/weights_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <fstream>
 
@@ -22,7 +22,7 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST_CASE("config: read_json_file", "[weights][config]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   const auto good = dir / "config.json";
   std::ofstream(good) << R"({"_class_name": "UNet2DConditionModel", "in_channels": 4,
                              "block_out_channels": [320, 640, 1280, 1280], "sample_size": null})";
@@ -35,7 +35,7 @@ TEST_CASE("config: read_json_file", "[weights][config]") {
                StartsWith(bad.string() + ": JSON parse error:") && Contains("line 1"));
   REQUIRE_THAT(error_of([&] { read_json_file(dir / "missing.json"); }),
                StartsWith((dir / "missing.json").string() + ": no such file"));
-  REQUIRE_THAT(error_of([&] { read_json_file(dir.path()); }), Contains("is a folder"));
+  REQUIRE_THAT(error_of([&] { read_json_file(dir.path); }), Contains("is a folder"));
 }
 
 TEST_CASE("config: json_value is typed and names the key", "[weights][config]") {

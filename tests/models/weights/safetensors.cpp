@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "distdiff/models/weights/safetensors.hpp"
-#include "support/weights_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -72,7 +72,7 @@ TEST_CASE("safetensors: dtype table", "[weights][safetensors]") {
 
 TEST_CASE("safetensors: round trip of every dtype, empty and 0-d tensors",
           "[weights][safetensors]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   torch::manual_seed(3);
   std::map<std::string, torch::Tensor> in;
   in["f64"] = torch::randn({3, 4}, torch::kFloat64);
@@ -148,7 +148,7 @@ TEST_CASE("safetensors: round trip of every dtype, empty and 0-d tensors",
 }
 
 TEST_CASE("safetensors: metadata round trip and overwrite", "[weights][safetensors]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   const auto path = dir / "m.safetensors";
   const std::map<std::string, std::string> meta{
       {"format", "pt"}, {"note", "quotes \" and \\ and\nnewline, unicode \xc3\xa9"}, {"", "empty key"}};
@@ -162,7 +162,7 @@ TEST_CASE("safetensors: metadata round trip and overwrite", "[weights][safetenso
   REQUIRE(torch::equal(SafetensorsFile::open(path).tensor("x"), torch::zeros({3})));
   REQUIRE(SafetensorsFile::open(path).header().metadata.empty());
   // No temporary file is left behind.
-  REQUIRE(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);
+  REQUIRE(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 1);
 
   // Writing to a loaded tensor does not touch the file.
   torch::Tensor t = SafetensorsFile::open(path).tensor("x");
@@ -171,7 +171,7 @@ TEST_CASE("safetensors: metadata round trip and overwrite", "[weights][safetenso
 }
 
 TEST_CASE("safetensors: writer rejects what the format cannot hold", "[weights][safetensors]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   const auto path = dir / "w.safetensors";
   REQUIRE_THROWS_WITH(save_safetensors(path, {{"c", torch::ones({2}, torch::kComplexFloat)}}),
                       StartsWith(path.string()) && Contains("'c'"));
@@ -183,11 +183,11 @@ TEST_CASE("safetensors: writer rejects what the format cannot hold", "[weights][
   REQUIRE_THROWS_WITH(save_safetensors(dir / "no_such_dir" / "x.safetensors", {{"a", torch::ones({1})}}),
                       Contains("cannot create"));
   REQUIRE_FALSE(std::filesystem::exists(path));
-  REQUIRE(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 0);
+  REQUIRE(std::distance(std::filesystem::directory_iterator(dir.path), {}) == 0);
 }
 
 TEST_CASE("safetensors: reference file written byte by byte", "[weights][safetensors]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   // 22 + ... bytes of JSON, not a multiple of 8: the data buffer is misaligned,
   // so the reader must copy; "b" is a 2-byte type at an odd address as well.
   const std::string json =
@@ -335,7 +335,7 @@ TEST_CASE("safetensors: each malformed file gets one clear error", "[weights][sa
   }
 
   // The same errors come through SafetensorsFile::open, naming the path.
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   const auto path = dir / "trunc.safetensors";
   write_file(path, header8.substr(0, header8.size() - 3));
   REQUIRE_THROWS_WITH(SafetensorsFile::open(path),
@@ -344,12 +344,12 @@ TEST_CASE("safetensors: each malformed file gets one clear error", "[weights][sa
   REQUIRE_THROWS_WITH(SafetensorsFile::open(path), StartsWith(path.string()) && Contains("too short"));
   REQUIRE_THROWS_WITH(SafetensorsFile::open(dir / "missing.safetensors"),
                       Contains("missing.safetensors: cannot open"));
-  REQUIRE_THROWS_WITH(SafetensorsFile::open(dir.path()), Contains("not a regular file"));
+  REQUIRE_THROWS_WITH(SafetensorsFile::open(dir.path), Contains("not a regular file"));
 }
 
 TEST_CASE("safetensors: mutated files parse or throw runtime_error, never crash",
           "[weights][safetensors]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   const auto valid_path = dir / "valid.safetensors";
   save_safetensors(valid_path,
                    {{"w", torch::randn({3, 2})},

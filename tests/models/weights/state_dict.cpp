@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "distdiff/models/weights/state_dict.hpp"
-#include "support/weights_tmpdir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <fstream>
 
@@ -56,7 +56,7 @@ TEST_CASE("state_dict: PyTorch names of parameters and buffers", "[weights][stat
 }
 
 TEST_CASE("state_dict: save_module then load_module reproduces outputs", "[weights][state_dict]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   auto original = trained_net(1);
   const auto path = dir / "net.safetensors";
   save_module(*original, path, {{"format", "pt"}});
@@ -185,7 +185,7 @@ TEST_CASE("state_dict: rename and ignore_unexpected", "[weights][state_dict]") {
 }
 
 TEST_CASE("state_dict: F16 file into an fp32 module", "[weights][state_dict]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   auto original = trained_net(1);
   std::map<std::string, torch::Tensor> half;
   for (const auto& [k, v] : state_dict(*original)) {
@@ -219,7 +219,7 @@ TEST_CASE("state_dict: F16 file into an fp32 module", "[weights][state_dict]") {
 
 TEST_CASE("state_dict: load_module finds weights in folders and shard indexes",
           "[weights][state_dict]") {
-  distdiff::test::WeightsTmpDir dir;
+  distdiff::test::TempDir dir;
   auto original = trained_net(1);
   const auto source = state_dict(*original);
   const torch::Tensor x = torch::randn({1, 3, 5, 5});

@@ -1,13 +1,15 @@
 #pragma once
-// A unique temporary folder for one test, removed when it goes out of scope.
-// Lives under $DISTDIFF_TEST_TMP when set, else the system temp folder.
+// A unique temporary folder for one test, removed when it goes out of scope
+// (the one scratch-folder helper of every test executable). Lives under
+// $DISTDIFF_TEST_TMP when set, else the system temp folder.
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
 #include <system_error>
+
+#include <unistd.h>
 
 namespace distdiff::test {
 
@@ -19,7 +21,8 @@ struct TempDir {
     std::filesystem::path base = std::filesystem::temp_directory_path();
     if (const char* env = std::getenv("DISTDIFF_TEST_TMP")) base = env;
     std::random_device rd;
-    path = base / (tag + "-" + std::to_string(rd()) + "-" + std::to_string(counter++));
+    path = base / (tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+                   std::to_string(rd()));
     std::filesystem::create_directories(path);
   }
   ~TempDir() {
