@@ -2,14 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "distdiff/pipeline/manifest.hpp"
+#include "support/data_writers.hpp"
 #include "support/temp_dir.hpp"
 
-namespace fs = std::filesystem;
 using Catch::Contains;
+using distdiff::test::write_text;
 
 namespace {
 
@@ -23,11 +23,6 @@ distdiff::ManifestEntry entry(int i) {
   e.random_seed = 1000u + unsigned(i);
   e.energy_before = 0.5 + i;
   return e;
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
 }
 
 }  // namespace

@@ -131,14 +131,17 @@ inline std::vector<ManifestEntry> read_manifest(const std::filesystem::path& jso
 
 // Appends entries; a torn last line (a run killed while writing) is cut off
 // first, so the manifest never holds a malformed line in the middle.
+// (The generator appends once per batch: only the last byte is read, and the
+// whole file only when that byte shows a torn line.)
 inline void append_manifest(const std::filesystem::path& jsonl, const std::vector<ManifestEntry>& entries) {
-  if (std::filesystem::exists(jsonl)) {
-    std::string text;
-    {
-      std::ifstream in(jsonl, std::ios::binary);
-      text.assign(std::istreambuf_iterator<char>(in), {});
-    }
-    if (!text.empty() && text.back() != '\n') {
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(jsonl, ec); !ec && size > 0) {
+    std::ifstream in(jsonl, std::ios::binary);
+    in.seekg(-1, std::ios::end);
+    if (in.get() != '\n') {
+      in.seekg(0);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      in.close();
       const auto keep = text.rfind('\n');
       std::filesystem::resize_file(jsonl, keep == std::string::npos ? 0 : keep + 1);
     }
