@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
+    distdiff::set_cpu_threads(a.threads);
+    std::cerr << "cpu: " << distdiff::describe_cpu_threads() << "\n";
     const auto it = dataset_table().find(a.dataset);
     if (it == dataset_table().end())
       throw std::invalid_argument("--dataset: unknown dataset '" + a.dataset + "' (known: " + dataset_names + ")");

@@ -8,6 +8,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("DistDiff<> is the paper's composition", "[composition]") {
   using D = DistDiff<>;
   STATIC_REQUIRE(std::is_same_v<D::class_prototypes_type, ClassMean>);
@@ -49,3 +51,5 @@ TEST_CASE("composition_valid rejects wrong slots without a hard error", "[compos
   STATIC_REQUIRE_FALSE(distdiff::detail::composition_valid<DistDiff<with_energy<SignedStep>>>);
   STATIC_REQUIRE_FALSE(distdiff::detail::composition_valid<int>);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

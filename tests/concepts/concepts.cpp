@@ -7,6 +7,8 @@
 #include "distdiff/core/image.hpp"
 #include "distdiff/core/types.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 using namespace distdiff;
 
@@ -138,3 +140,5 @@ TEST_CASE("Every concept: look-alikes do not model it", "[concepts]") {
   STATIC_REQUIRE_FALSE(FeatureExtractor<MinimalDecoder>);
   STATIC_REQUIRE_FALSE(NoiseScheduler<MinimalSchedule>);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -4,6 +4,8 @@
 #include "distdiff/concepts.hpp"
 #include "distdiff/core/types.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 struct MeanColour {
   using component_tag = distdiff::feature_extractor_tag;
@@ -24,3 +26,5 @@ TEST_CASE("FeatureExtractor: tag and structure", "[concepts]") {
   auto f = MeanColour{}.extract(torch::ones({2, 3, 4, 4}));
   REQUIRE(f.sizes() == torch::IntArrayRef({2, 3}));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -7,6 +7,8 @@
 #include "support/temp_dir.hpp"
 #include "support/data_writers.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("AnyDataset wraps any LabelledDataset", "[data][any]") {
   distdiff::InMemoryDataset mem;
   mem.dataset_name = "mem";
@@ -39,3 +41,5 @@ TEST_CASE("open_dataset picks a reader by name", "[data][any]") {
   CHECK_THAT(distdiff::test::error_of([&] { distdiff::open_dataset("mnist", tmp.path, distdiff::Split::test); }),
              Catch::Contains("unknown dataset 'mnist'") && Catch::Contains("caltech101"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -11,6 +11,8 @@ namespace fs = std::filesystem;
 using distdiff::Split;
 using distdiff::test::error_of;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 // 101_ObjectCategories/{BACKGROUND_Google: 4, Faces_easy: 5, accordion: 3} images.
 fs::path make_caltech(const fs::path& root) {
@@ -83,3 +85,5 @@ TEST_CASE("Caltech101: layout errors", "[data][caltech101]") {
              Catch::Contains("accordion") && Catch::Contains("fewer than train_per_class"));
   CHECK_THROWS_AS(distdiff::Caltech101(root, Split::val, 2), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

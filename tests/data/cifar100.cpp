@@ -11,6 +11,8 @@ namespace fs = std::filesystem;
 using distdiff::Split;
 using distdiff::test::error_of;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 // n_per_class records per fine class, record r has fine label r % 100, coarse
 // r % 20 and planar pixels R = r % 256, G = 2 at every pixel, B = pixel index % 256.
@@ -96,3 +98,5 @@ TEST_CASE("Cifar100: layout errors", "[data][cifar100]") {
   distdiff::test::write_text(dir / "fine_label_names.txt", "a\nb\n");
   CHECK_THAT(error_of([&] { distdiff::Cifar100(root, Split::train); }), Catch::Contains("2 class names, expected 100"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

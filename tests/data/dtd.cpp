@@ -9,6 +9,8 @@ namespace fs = std::filesystem;
 using distdiff::Split;
 using distdiff::test::error_of;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 fs::path make_dtd(const fs::path& root) {
   for (const char* c : {"zigzagged", "banded", "dotted"})
@@ -52,3 +54,5 @@ TEST_CASE("Dtd: layout errors", "[data][dtd]") {
   fs::remove_all(root / "labels");
   CHECK_THAT(error_of([&] { distdiff::Dtd(root, Split::test); }), Catch::Contains("labels"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

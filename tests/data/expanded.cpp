@@ -9,6 +9,8 @@
 namespace fs = std::filesystem;
 using distdiff::test::error_of;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 distdiff::InMemoryDataset original() {
   distdiff::InMemoryDataset ds;
@@ -176,3 +178,5 @@ TEST_CASE("ExpandedDataset reads what the generator's append_manifest wrote", "[
   }
   CHECK(int(gen.load(1).pixels[0]) == 60);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -9,6 +9,8 @@
 
 namespace fs = std::filesystem;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // A miniature Fashion-MNIST: n images whose pixels all equal the record index,
@@ -137,3 +139,5 @@ TEST_CASE("FashionMnist on the Debian copy matches the published sizes", "[data]
   CHECK(sub.size() == 100);
   CHECK(distdiff::verify_sizes(sub).empty());
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -8,6 +8,8 @@
 namespace fs = std::filesystem;
 using distdiff::test::solid;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -59,3 +61,5 @@ TEST_CASE("ImageFolderDataset: layout errors name the path", "[data][image_folde
   msg = error_of([&] { distdiff::ImageFolderDataset(tmp / "r"); });
   CHECK_THAT(msg, Catch::Contains("holds no images") && Catch::Contains("b'"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -4,6 +4,8 @@
 
 using distdiff::Image;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("InMemoryDataset models LabelledDataset", "[data][in_memory]") {
   STATIC_REQUIRE(distdiff::LabelledDataset<distdiff::InMemoryDataset>);
   STATIC_REQUIRE_FALSE(distdiff::LabelledDataset<Image>);
@@ -29,3 +31,5 @@ TEST_CASE("InMemoryDataset models LabelledDataset", "[data][in_memory]") {
   ds.labels.push_back(0);
   CHECK_THROWS_AS(ds.size(), std::logic_error);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

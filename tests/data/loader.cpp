@@ -7,6 +7,8 @@
 
 #include "support/data_writers.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // A local random transform: a random 4x4 crop, a random flip and a random
@@ -130,3 +132,5 @@ TEST_CASE("BatchLoader: errors", "[data][loader]") {
   loader.batch_size = 0;
   CHECK_THROWS_AS(loader.num_batches(), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

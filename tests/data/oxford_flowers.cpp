@@ -13,6 +13,8 @@ using distdiff::FlowersSplit;
 using distdiff::Split;
 using distdiff::test::error_of;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 // 23 images; image k has label (k % 3) + 1; standard split trn {1..6}, val {7..12}, tst {13..23}.
 constexpr int kN = 23;
@@ -109,3 +111,5 @@ TEST_CASE("OxfordFlowers102: layout errors", "[data][oxford_flowers]") {
   fs::remove(root / "imagelabels.mat");
   CHECK_THAT(error_of([&] { (void)distdiff::OxfordFlowers102(root); }), Catch::Contains("imagelabels.mat"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

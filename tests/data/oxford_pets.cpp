@@ -9,6 +9,8 @@ namespace fs = std::filesystem;
 using distdiff::Split;
 using distdiff::test::error_of;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 fs::path make_pets(const fs::path& root) {
   distdiff::test::write_text(root / "annotations/trainval.txt",
@@ -55,3 +57,5 @@ TEST_CASE("OxfordPets: layout errors", "[data][oxford_pets]") {
   fs::remove_all(root / "images");
   CHECK_THAT(error_of([&] { distdiff::OxfordPets(root, Split::train); }), Catch::Contains("images"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

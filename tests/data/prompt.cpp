@@ -2,6 +2,8 @@
 
 #include <distdiff/data/prompt.hpp>
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("format_prompt follows the Table 9 templates", "[data][prompt]") {
   using namespace distdiff;
   CHECK(format_prompt(prompts::caltech101, "accordion") == "a photo of a accordion.");
@@ -13,3 +15,5 @@ TEST_CASE("format_prompt follows the Table 9 templates", "[data][prompt]") {
   CHECK(format_prompt("{} or {}?", "a_b") == "a b or a b?");
   CHECK_THROWS_AS(format_prompt("a photo", "cat"), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

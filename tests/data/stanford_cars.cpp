@@ -10,6 +10,8 @@ namespace fs = std::filesystem;
 using distdiff::Split;
 using distdiff::test::error_of;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 const std::vector<std::string> kNames{"AM General Hummer SUV 2000", "Audi TT RS Coupe 2012", "smart fortwo Convertible 2012"};
 const std::vector<distdiff::test::CarAnno> kTrain{{"00001.jpg", 3}, {"00002.jpg", 1}, {"00003.jpg", 2}, {"00004.jpg", 3}};
@@ -85,3 +87,5 @@ TEST_CASE("StanfordCars: layout errors", "[data][stanford_cars]") {
   distdiff::test::write_text(r2 / "devkit/cars_meta.mat", "hello");
   CHECK_THAT(error_of([&] { distdiff::StanfordCars(r2, Split::train); }), Catch::Contains("not a readable MAT file"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -8,6 +8,8 @@
 
 #include "support/data_writers.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 distdiff::InMemoryDataset numbered(int n, std::vector<std::string> classes = {"a", "b", "c"}) {
   distdiff::InMemoryDataset ds;
@@ -61,3 +63,5 @@ TEST_CASE("Concat chains two datasets with the same classes", "[data][concat]") 
   CHECK_THROWS_AS(both.load(7), std::out_of_range);
   CHECK_THROWS_AS(distdiff::concat(numbered(2), numbered(2, {"a", "c", "b"})), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -4,6 +4,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 torch::Tensor unit(torch::Tensor x) { return x / x.norm(2, {-1}, true); }
 
@@ -100,3 +102,5 @@ TEST_CASE("Energy terms reject missing or mismatched prototypes", "[energy]") {
   CHECK_THROWS_WITH(ClassDistance{}.energy(EnergyInputs{torch::randn({1, 4}), y, &only_class}), Catch::Contains("do not match"));
   CHECK_THROWS_WITH(ClassDistance{}.energy(EnergyInputs{f, y, nullptr}), Catch::Contains("needs prototypes"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -4,6 +4,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 double entropy_of(const std::vector<double>& logits) {
   double m = *std::max_element(logits.begin(), logits.end()), z = 0;
@@ -62,3 +64,5 @@ TEST_CASE("GIF energies need their context", "[energy][gif]") {
   in.text_features = torch::randn({3, 4});
   CHECK_THROWS_WITH(GifClassConsistency{}.energy(in), Catch::Contains("reference_features"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -15,6 +15,8 @@
 using namespace distdiff;
 using Catch::Contains;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 auto f64() { return torch::TensorOptions().dtype(torch::kFloat64); }
@@ -195,3 +197,5 @@ TEST_CASE("FID statistics files round-trip", "[eval][fid]") {
   CHECK_THROWS_WITH(load_stats(bad), Contains("corrupt FID statistics"));
   CHECK_THROWS_WITH(save_stats(bad, FeatureStats{}), Contains("need mu [D] and sigma [D, D]"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -16,6 +16,8 @@ using namespace distdiff;
 using Catch::Contains;
 namespace fs = std::filesystem;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 FidInception tiny_net() {
@@ -108,3 +110,5 @@ TEST_CASE("fid_between rejects too few images and bad batch sizes", "[eval][fid_
   CHECK_THROWS_WITH(fid_between(net, one, two), Contains("at least 2 images") && Contains("has 1"));
   CHECK_THROWS_WITH(dataset_stats(net, two, 0), Contains("batch_size must be >= 1"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

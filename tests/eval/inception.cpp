@@ -17,6 +17,8 @@
 using namespace distdiff;
 using Catch::Contains;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // Every BasicConv2d of the network: name, in/out channels (unscaled), kernel.
@@ -293,3 +295,5 @@ TEST_CASE("FID Inception loads a safetensors export through the weights API", "[
   CHECK_THROWS_WITH(FidInception::load(file), Contains("pt_inception.safetensors"));
   CHECK_THROWS_WITH(FidInception::load(tmp.path / "absent.safetensors"), Contains("absent.safetensors"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

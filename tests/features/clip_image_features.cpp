@@ -14,6 +14,8 @@ using distdiff::ClipImageFeatures;
 using distdiff::ClipNormalization;
 using distdiff::models::ClipVisionConfig;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("ClipImageFeatures: models FeatureExtractor", "[features][clip]") {
   STATIC_REQUIRE(distdiff::FeatureExtractor<ClipImageFeatures>);
   ClipImageFeatures f;
@@ -109,3 +111,5 @@ TEST_CASE("ClipImageFeatures: bad images are rejected", "[features][clip]") {
   CHECK_THROWS_WITH(f.extract(torch::rand({3, 32, 32})), Catch::Contains("[B, 3, H, W]"));
   CHECK_THROWS_WITH(f.extract(torch::zeros({1, 3, 32, 32}, torch::kByte)), Catch::Contains("floating point"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using distdiff::Image;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("make_grid geometry and placement", "[io][grid]") {
   std::vector<Image> imgs;
   for (int i = 0; i < 5; ++i) {
@@ -43,3 +45,5 @@ TEST_CASE("write_grid writes a readable sheet", "[io][grid]") {
   CHECK(back.width == 2 * 4 + 1);
   CHECK(back.height == 2 * 4 + 1);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -14,6 +14,8 @@
 namespace fs = std::filesystem;
 using distdiff::Image;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 Image pattern(int w, int h, int c) {
@@ -246,3 +248,5 @@ TEST_CASE("channel conversion", "[io][channels]") {
   CHECK(rgba.pixels == std::vector<std::uint8_t>{255, 0, 0, 255});
   CHECK(distdiff::convert_channels(rgba, 3).pixels == rgb.pixels);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using distdiff::Image;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("to_tensor: layout, range and grey expansion", "[io][tensor]") {
   Image img(4, 3, 3);
   for (int y = 0; y < 3; ++y)
@@ -65,3 +67,5 @@ TEST_CASE("batch conversions", "[io][tensor]") {
   CHECK_THROWS_AS(distdiff::to_tensor(imgs), std::invalid_argument);
   CHECK_THROWS_AS(distdiff::to_tensor(std::vector<Image>{}), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

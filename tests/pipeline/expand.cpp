@@ -12,6 +12,8 @@
 using namespace distdiff;
 namespace fs = std::filesystem;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 fs::path temp_dir(const std::string& name) {
   const char* base = std::getenv("DISTDIFF_TEST_TMP");
@@ -225,3 +227,5 @@ TEST_CASE("guidance lowers the energy on the real tiny architectures", "[pipelin
   }
   CHECK(improved == total);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

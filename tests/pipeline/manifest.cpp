@@ -11,6 +11,8 @@
 using Catch::Contains;
 using distdiff::test::write_text;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 distdiff::ManifestEntry entry(int i) {
@@ -68,3 +70,5 @@ TEST_CASE("manifest: a malformed line is one error naming the line", "[pipeline]
   write_text(jsonl, "[1, 2]\n");
   CHECK_THROWS_WITH(distdiff::read_manifest(jsonl), Contains("expected a JSON object"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

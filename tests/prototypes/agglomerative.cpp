@@ -9,6 +9,8 @@
 using namespace distdiff;
 using proto_test::Link;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 template <class L>
@@ -171,3 +173,5 @@ TEST_CASE("the brute-force comparisons discriminate between linkages", "[prototy
   CHECK(disagreements >= 30);
   for (int m : mismatched) CHECK(m >= 10);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -11,6 +11,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 torch::Tensor features5() {
   return torch::tensor({{3.0, 4.0}, {1.0, 0.0}, {0.0, 2.0}, {0.0, -5.0}, {2.0, 0.0}}, torch::kFloat64);
@@ -91,3 +93,5 @@ TEST_CASE("build_prototypes composes a class and a group strategy", "[prototypes
   CHECK_THROWS_WITH(build_prototypes(km, features, labels, 3),
                     Catch::Contains("kmeans") && Catch::Contains("P = 4") && Catch::Contains("expected 1"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -11,6 +11,8 @@
 using namespace distdiff;
 using Catch::Contains;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEMPLATE_TEST_CASE("prototype strategies reject bad inputs", "[prototypes][errors]", ClassMean,
                    AgglomerativeGroups<>, AgglomerativeGroups<WardLinkage>, KMeansGroups) {
   TestType s;
@@ -72,3 +74,5 @@ TEST_CASE("KMeansGroups rejects bad settings", "[prototypes][errors]") {
   s.tol = -1.0;
   CHECK_THROWS_WITH(s.build(f, y, 1), Contains("tol must be >= 0"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

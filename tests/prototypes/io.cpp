@@ -13,6 +13,8 @@
 using namespace distdiff;
 namespace fs = std::filesystem;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 using distdiff::test::TempDir;
@@ -97,3 +99,5 @@ TEST_CASE("prototype files: errors name the file and the problem", "[prototypes]
   std::ofstream(garbage) << "not a safetensors file";
   CHECK_THROWS_WITH(load_prototypes(garbage), Catch::Contains("garbage.safetensors"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

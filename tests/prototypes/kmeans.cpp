@@ -11,6 +11,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // Same partition, up to renaming of the groups (both are numbered by first appearance).
@@ -159,3 +161,5 @@ TEST_CASE("KMeansGroups copes with duplicate points", "[prototypes][kmeans]") {
   CHECK(p.sizes() == torch::IntArrayRef({1, 3, 2}));
   CHECK(torch::isfinite(p).all().item<bool>());
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -9,6 +9,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 template <class S>
@@ -105,3 +107,5 @@ TEMPLATE_TEST_CASE("PrototypeStrategy laws", "[prototypes][laws]", ClassMean, Ag
 
   SECTION("named") { CHECK_FALSE(std::string(s.name()).empty()); }
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using distdiff::DdimScheduler;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("DDIM: leading spacing with steps_offset 1 matches the LDM uniform schedule", "[ddim]") {
   DdimScheduler s;
   const auto ts = s.timesteps(50);
@@ -91,3 +93,5 @@ TEST_CASE("DDIM: linear betas and bad configurations", "[ddim]") {
   cfg.beta_schedule = "cosine-ish";
   CHECK_THROWS_WITH(DdimScheduler(cfg), Catch::Contains("unknown beta_schedule"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

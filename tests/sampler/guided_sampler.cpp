@@ -10,6 +10,8 @@ using namespace distdiff;
 using test::make_tiny_models;
 using test::TinyModels;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 Prototypes random_prototypes(std::int64_t classes, std::int64_t k, std::int64_t dim, torch::Dtype dtype) {
   torch::manual_seed(123);
@@ -232,3 +234,5 @@ TEST_CASE("GuidedSampler: malformed batches are rejected", "[guided]") {
   batch.images = torch::rand({2, 1, 16, 16});
   CHECK_THROWS_WITH(s.run(batch), Catch::Contains("[B, 3, H, W]"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -4,6 +4,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("Schedules list their optimisation steps", "[schedule]") {
   CHECK(SingleStep{}.steps() == std::vector<std::int64_t>{30});
   CHECK(SingleStep{}.lookahead() == 2);
@@ -15,3 +17,5 @@ TEST_CASE("Schedules list their optimisation steps", "[schedule]") {
   CHECK(NoGuidance{}.steps().empty());
   CHECK(SingleStep{}.name() == "single-step(M=30,L=2)");
 }
+
+}  // namespace DISTDIFF_UNITY_ID

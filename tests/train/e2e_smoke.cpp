@@ -14,6 +14,8 @@
 
 namespace fs = std::filesystem;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // Class 0: horizontal stripes, class 1: vertical stripes, class 2: a blob;
@@ -90,3 +92,5 @@ TEST_CASE("tiny ResNet learns a procedural dataset; the result lands in a table"
                      Catch::Contains(std::string("| Original | ") + best + " | " + best + " |"));
   fs::remove_all(dir);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -7,6 +7,8 @@
 
 #include <set>
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // Image i: a 4x2 image whose left column is bright and whose pixels encode i.
@@ -71,3 +73,5 @@ TEST_CASE("loader_source follows EpochInfo::seed and visits every sample once", 
   CHECK(std::count(fd.begin(), fd.end(), true) == 10);  // and p = 1 for epoch 1
   CHECK(loader.transform().p == 0.5);                   // the original loader is untouched
 }
+
+}  // namespace DISTDIFF_UNITY_ID

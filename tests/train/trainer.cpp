@@ -22,6 +22,8 @@
 namespace fs = std::filesystem;
 using namespace distdiff::train;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 using distdiff::test::TempDir;
@@ -264,3 +266,5 @@ TEST_CASE("broken checkpoints are reported, not half-loaded", "[train][checkpoin
   std::ofstream(tmp.path / "checkpoint.json") << "{ not json";
   CHECK_THROWS_WITH(load_checkpoint(tmp.path, net.module(), opt), Catch::Contains("not valid JSON"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -4,6 +4,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("ResidualMultiplicative: parameter shapes per granularity", "[transform]") {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(1);
   const auto z = torch::randn({3, 4, 8, 8});
@@ -66,3 +68,5 @@ TEST_CASE("ResidualMultiplicative: projection onto the L-inf ball", "[transform]
   CHECK(torch::equal(t.project(zt, z, 0.0), z));
   CHECK_THROWS(t.project(zt, z, -1.0));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

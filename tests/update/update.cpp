@@ -4,6 +4,8 @@
 
 using namespace distdiff;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("SignedStep moves each coordinate by exactly rho against the gradient sign", "[update]") {
   const auto p = torch::tensor({0.2, -1.0, 3.0, 0.0}, torch::kFloat64);
   const auto g = torch::tensor({5.0, -0.001, 0.0, -2.0}, torch::kFloat64);
@@ -26,3 +28,5 @@ TEST_CASE("Both rules decrease a convex quadratic for a small step", "[update]")
   CHECK(f(SignedStep{}.update(x, g, 0.1)) < f(x));
   CHECK(f(GradientStep{}.update(x, g, 0.1)) < f(x));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -1,29 +1,112 @@
 #pragma once
-// set_cpu_threads — one call that sets LibTorch's intra-op thread count and
-// keeps OpenBLAS (Debian's BLAS behind LibTorch) single-threaded inside it.
-// Debian's LibTorch defaults to one thread; OpenBLAS' own pthreads, nested in
-// LibTorch's parallel regions, oversubscribe the cores and spin in
-// sched_yield (measured: most of a small model's CPU time on 2 cores).
+// set_cpu_threads — one call that sets LibTorch's intra-op thread count from
+// the process' CPU allocation (core/cpu_allocation.hpp: --threads,
+// DISTDIFF_NUM_THREADS, OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, the affinity
+// mask, a cgroup quota) and keeps OpenBLAS (Debian's BLAS behind LibTorch)
+// single-threaded inside it. Debian's LibTorch defaults to one thread;
+// OpenBLAS' own pthreads, nested in LibTorch's parallel regions,
+// oversubscribe the cores and spin in sched_yield.
+//
+// When the count comes from the allocation rather than a fixed setting, the
+// long loops (each denoising step, each training batch) call
+// cpu_threads_tick(), which every `interval` seconds measures how busy other
+// processes keep this process' CPUs and lowers or restores the thread count
+// (threads_for_load). A tick between two checks costs a clock read.
 #include <ATen/Parallel.h>
 
 #include <dlfcn.h>
 
-#include <cstdlib>
-#include <thread>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "distdiff/core/cpu_allocation.hpp"
 
 namespace distdiff {
 
-// n <= 0: DISTDIFF_NUM_THREADS if set, else all hardware threads.
-inline int set_cpu_threads(int n = 0) {
-  if (n <= 0) {
-    if (const char* env = std::getenv("DISTDIFF_NUM_THREADS")) n = std::atoi(env);
-    if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
-    if (n <= 0) n = 1;
+namespace detail {
+
+class CpuGovernor {
+ public:
+  void configure(const CpuAllocation& a, double interval_s = 0.3) {
+    std::lock_guard lock(mutex_);
+    alloc_ = a;
+    interval_ = interval_s;
+    changes_ = 0;
+    sampler_.reset();
+    if (a.adaptive) sampler_.emplace();
+    last_ = std::chrono::steady_clock::now();
+    apply(a.threads);
   }
-  at::set_num_threads(n);
-  using SetThreads = void (*)(int);
-  if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(1);
-  return n;
+
+  // Re-measure the load if `interval` has passed; returns the thread count.
+  int tick() {
+    if (!alloc_.adaptive) return alloc_.threads;
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - last_).count() < interval_) return alloc_.threads;
+    std::lock_guard lock(mutex_);
+    if (!sampler_) return alloc_.threads;
+    last_ = now;
+    if (const auto others = sampler_->sample()) {
+      const int n = threads_for_load(alloc_.ceiling, sampler_->cpu_count(), *others);
+      if (n != alloc_.threads) {
+        alloc_.threads = n;
+        ++changes_;
+        apply(n);
+      }
+    }
+    return alloc_.threads;
+  }
+
+  CpuAllocation allocation() const {
+    std::lock_guard lock(mutex_);
+    return alloc_;
+  }
+  int changes() const { return changes_; }
+
+ private:
+  static void apply(int n) {
+    at::set_num_threads(n);
+    using SetThreads = void (*)(int);
+    if (auto f = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(1);
+  }
+
+  mutable std::mutex mutex_;
+  CpuAllocation alloc_;
+  double interval_ = 0.3;
+  int changes_ = 0;
+  std::optional<CpuLoadSampler> sampler_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+inline CpuGovernor& cpu_governor() {
+  static CpuGovernor g;
+  return g;
+}
+
+}  // namespace detail
+
+// Sets the threads from the allocation (n > 0: exactly n) and returns them.
+inline int set_cpu_threads(int n = 0) {
+  detail::cpu_governor().configure(resolve_cpu_threads(n));
+  return detail::cpu_governor().allocation().threads;
+}
+
+// Called from long loops: adapts the thread count to the load (see above).
+inline int cpu_threads_tick() { return detail::cpu_governor().tick(); }
+
+// The allocation in force: threads now, ceiling, whether adaptive, its source.
+inline CpuAllocation cpu_allocation() { return detail::cpu_governor().allocation(); }
+
+// How often the adaptive count changed since set_cpu_threads().
+inline int cpu_thread_changes() { return detail::cpu_governor().changes(); }
+
+// One line for logs: "2 threads (affinity mask, adaptive up to 2)".
+inline std::string describe_cpu_threads() {
+  const auto a = cpu_allocation();
+  std::string s = std::to_string(a.threads) + (a.threads == 1 ? " thread (" : " threads (") + a.source;
+  if (a.adaptive) s += ", adaptive up to " + std::to_string(a.ceiling);
+  return s + ")";
 }
 
 }  // namespace distdiff

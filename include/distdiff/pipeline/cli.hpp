@@ -150,6 +150,7 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
 
   try {
     set_cpu_threads(threads);
+    std::cerr << "cpu: " << describe_cpu_threads() << "\n";
     const bool real = !sd_dir.empty() || !clip_dir.empty();
     if (real && (sd_dir.empty() || clip_dir.empty()))
       throw std::invalid_argument("give both --sd <stable diffusion folder> and --clip <clip folder>");

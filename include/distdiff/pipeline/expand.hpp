@@ -33,6 +33,7 @@
 #include "distdiff/composition/check.hpp"
 #include "distdiff/concepts/dataset.hpp"
 #include "distdiff/core/image.hpp"
+#include "distdiff/core/threads.hpp"
 #include "distdiff/data/transforms/random_horizontal_flip.hpp"
 #include "distdiff/data/transforms/random_rotation.hpp"
 #include "distdiff/data/detail/random.hpp"
@@ -242,6 +243,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     run["provenance"] = cfg.extra_provenance;
     run["distdiff_version"] = "0.1.0";
     run["torch_version"] = std::string(TORCH_VERSION);
+    run["cpu_threads"] = describe_cpu_threads();
     detail::write_file_atomic(run_json, run.dump(2), "expand");
 
     // 2. work list and resume state

@@ -24,6 +24,7 @@
 
 #include "distdiff/composition/check.hpp"
 #include "distdiff/core/model_set.hpp"
+#include "distdiff/core/threads.hpp"
 #include "distdiff/core/types.hpp"
 
 namespace distdiff {
@@ -218,6 +219,7 @@ class GuidedSampler {
 
     const auto n = std::int64_t(timesteps_.size());
     for (std::int64_t p = start_; p < n; ++p) {
+      cpu_threads_tick();  // fewer threads while other processes share the cores
       if (std::binary_search(guided_positions_.begin(), guided_positions_.end(), p)) {
         z = guide(z, p, cond, ctx, gen, out.records);
       }

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "distdiff/core/threads.hpp"
 #include "distdiff/train/batches.hpp"
 #include "distdiff/train/checkpoint.hpp"
 #include "distdiff/train/classifier.hpp"
@@ -55,7 +56,7 @@ struct TrainConfig {
   std::uint64_t seed = 1;             // the paper averages seeds 1, 2, 3
   bool top5 = false;                  // also evaluate top-5
   torch::Device device = torch::kCPU;
-  int num_threads = 0;                // > 0: at::set_num_threads(num_threads)
+  int num_threads = 0;                // > 0: set_cpu_threads(num_threads) (fixed count)
   std::filesystem::path checkpoint_dir;  // empty: no checkpoints
   bool resume = true;                 // continue from checkpoint_dir when it holds a checkpoint
   std::optional<std::int64_t> stop_after;  // stop after this many epochs in this call (time slicing)
@@ -109,7 +110,7 @@ class Trainer {
     using clock = std::chrono::steady_clock;
     if (!train.for_each) throw std::invalid_argument("Trainer::fit: the training BatchSource is empty");
     if (!test.for_each) throw std::invalid_argument("Trainer::fit: the test BatchSource is empty");
-    if (config_.num_threads > 0) at::set_num_threads(config_.num_threads);
+    if (config_.num_threads > 0) set_cpu_threads(config_.num_threads);
     const LrSchedule schedule = config_.schedule();
     if (config_.lr_decay == LrDecay::cosine_per_iteration && train.batches_per_epoch < 1)
       throw std::invalid_argument(
@@ -148,6 +149,7 @@ class Trainer {
       std::int64_t iteration = 0;
       const double epoch_lr = schedule.at(epoch, 0, std::max<std::int64_t>(1, train.batches_per_epoch));
       train.for_each(EpochInfo{epoch, seed}, [&](const Batch& b) {
+        cpu_threads_tick();
         optimizer.set_lr(schedule.at(epoch, iteration, std::max<std::int64_t>(1, train.batches_per_epoch)));
         const auto images = b.images.to(config_.device);
         const auto labels = b.labels.to(config_.device).to(torch::kLong);

@@ -6,6 +6,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 // Brute force: pixels (y, x) with cy - L/2 <= y < cy - L/2 + L, same for x.
 std::int64_t expected_area(std::int64_t h, std::int64_t w, std::int64_t cy, std::int64_t cx, std::int64_t L) {
@@ -88,3 +90,5 @@ TEST_CASE("Cutout probability, several holes, scaling rule and errors", "[augmen
   distdiff::Rng a(9), b(9);
   CHECK(torch::equal(Cutout{}.apply(ones, a), Cutout{}.apply(ones, b)));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -9,6 +9,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 std::int64_t zeros(const at::Tensor& t) { return (t == 0).sum().item<std::int64_t>(); }
 
@@ -140,3 +142,5 @@ TEST_CASE("GridMask defaults are the reference baseline; rotation keeps the mask
   CHECK_THROWS_AS((GridMask{.d_min = 10, .d_max = 5}.apply(img, a)), std::invalid_argument);
   CHECK_THROWS_AS((GridMask{.mode = 2}.apply(img, a)), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

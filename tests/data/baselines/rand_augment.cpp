@@ -8,6 +8,9 @@
 #include "support/augment_images.hpp"
 
 using namespace distdiff::augment;
+
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace F = distdiff::augment::functional;
 
 TEST_CASE("RandAugment magnitudes at M = 9 of 31 bins are torchvision's", "[augment][baseline]") {
@@ -174,3 +177,5 @@ TEST_CASE("RandAugment is deterministic for a seed", "[augment][baseline]") {
   CHECK(torch::equal(x, ra.apply(img, b)));
   CHECK(ra.name() == "randaugment(n=2,m=9/30)");
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("RandomErasing erases exactly its sampled box within the bounds", "[augment][baseline]") {
   const RandomErasing e{.p = 1.0};
   auto ones = torch::ones({3, 64, 48});
@@ -48,3 +50,5 @@ TEST_CASE("RandomErasing defaults are torchvision's; p = 0 is the identity", "[a
   CHECK(torch::equal(e.apply(img, a), e.apply(img, b)));
   CHECK_THROWS_AS((RandomErasing{.p = -0.1}.apply(img, rng)), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("CenterCrop takes the central window", "[augment]") {
   distdiff::Rng rng(1);
   auto img = distdiff::test::augment_pattern(3, 36, 40);
@@ -14,3 +16,5 @@ TEST_CASE("CenterCrop takes the central window", "[augment]") {
   CHECK(CenterCrop{}.name() == "center-crop(224x224)");
   CHECK_THROWS_AS((CenterCrop{.height = 0}.apply(img, rng)), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

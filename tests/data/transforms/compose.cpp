@@ -10,6 +10,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 struct AddOne {
   using component_tag = distdiff::image_transform_tag;
@@ -55,3 +57,5 @@ TEST_CASE("Compose threads one rng through random parts and exposes them", "[aug
   CHECK(c.apply(img, a).sizes() == torch::IntArrayRef({3, 4, 5}));
   CHECK(decltype(c)::size() == 3);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

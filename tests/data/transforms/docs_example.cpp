@@ -7,6 +7,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("docs/augment.md example", "[augment][docs]") {
   distdiff::Rng rng(1);
   at::Tensor img = torch::rand({3, 300, 400});
@@ -33,3 +35,5 @@ TEST_CASE("docs/augment.md example", "[augment][docs]") {
   CHECK(w.sizes() == torch::IntArrayRef({3, 32, 32}));
   CHECK(mine.name().rfind("compose[resize(36,bilinear) > random-crop(32x32,pad=4) > ", 0) == 0);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 #include "distdiff/data/transforms/functional.hpp"
 #include "support/augment_images.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace F = distdiff::augment::functional;
 using distdiff::augment::Interpolation;
 
@@ -122,3 +124,5 @@ TEST_CASE("normalize matches (x - mean) / std and rejects bad input", "[augment]
   CHECK_THROWS_AS(F::normalize(torch::zeros({1, 4, 4}), {0, 0, 0}, {1, 1, 1}), std::invalid_argument);
   CHECK_THROWS_AS(F::normalize(img, {0, 0, 0}, {1, 0, 1}), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -5,6 +5,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("Normalize with ImageNet statistics maps constant planes to the closed form", "[augment]") {
   distdiff::Rng rng(0);
   // A constant image v in every channel normalises to (v - mean_c) / std_c.
@@ -22,3 +24,5 @@ TEST_CASE("Normalize with ImageNet statistics maps constant planes to the closed
   CHECK(Normalize{}.name() == "normalize(imagenet)");
   CHECK_THROWS_AS(Normalize{}.apply(torch::zeros({1, 2, 2}), rng), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("paper_train_transform is the reference pipeline", "[augment]") {
   auto t = paper_train_transform();
   CHECK(t.get<Resize>().size == 256);
@@ -55,3 +57,5 @@ TEST_CASE("paper_train_transform_with inserts the baseline before Normalize", "[
   CHECK(out[0][5][5].item<double>() == Approx(-0.485 / 0.229));
   CHECK(out[2][0][31].item<double>() == Approx(-0.406 / 0.225));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -8,6 +8,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("RandomCrop returns a window of the input at every reachable offset", "[augment]") {
   auto img = distdiff::test::augment_pattern(3, 8, 9);
   const RandomCrop t{.height = 6, .width = 6};
@@ -43,3 +45,5 @@ TEST_CASE("RandomCrop is deterministic for a seed", "[augment]") {
   distdiff::Rng a(42), b(42);
   CHECK(torch::equal(t.apply(img, a), t.apply(img, b)));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("RandomHorizontalFlip flips with probability p", "[augment]") {
   auto img = distdiff::test::augment_pattern(3, 4, 6);
   auto flipped = img.flip({2});
@@ -24,3 +26,5 @@ TEST_CASE("RandomHorizontalFlip flips with probability p", "[augment]") {
   CHECK(RandomHorizontalFlip{}.name() == "random-hflip(p=0.5)");
   CHECK_THROWS_AS((RandomHorizontalFlip{.p = 1.5}.apply(img, rng)), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

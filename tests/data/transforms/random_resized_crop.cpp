@@ -8,6 +8,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("RandomResizedCrop outputs the requested size", "[augment]") {
   const RandomResizedCrop t{.height = 32, .width = 24};
   distdiff::Rng rng(5);
@@ -67,3 +69,5 @@ TEST_CASE("RandomResizedCrop falls back to the central crop", "[augment]") {
   CHECK(square.width == 20);
   CHECK_THROWS_AS((RandomResizedCrop{.scale = {0.5, 0.1}}.sample(10, 10, rng)), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("RandomRotation by exactly 90 degrees (nearest) is transpose + flip", "[augment]") {
   distdiff::Rng rng(1);
   auto img = distdiff::test::augment_pattern(3, 5, 5);
@@ -38,3 +40,5 @@ TEST_CASE("RandomRotation draws angles in its range and keeps the size", "[augme
   CHECK_THROWS_AS(RandomRotation::symmetric(-1), std::invalid_argument);
   CHECK_THROWS_AS((RandomRotation{.min_degrees = 5, .max_degrees = 1}.sample(rng)), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

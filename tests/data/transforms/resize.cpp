@@ -6,6 +6,8 @@
 
 using namespace distdiff::augment;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("Resize: shorter side to size, or an exact size", "[augment]") {
   distdiff::Rng rng(1);
   auto img = distdiff::test::augment_pattern(3, 20, 30);
@@ -22,3 +24,5 @@ TEST_CASE("Resize: shorter side to size, or an exact size", "[augment]") {
   CHECK_THROWS_AS((Resize{.size = 0}.apply(img, rng)), std::invalid_argument);
   CHECK_THROWS_AS((Resize{.height = 5}.apply(img, rng)), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

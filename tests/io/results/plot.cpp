@@ -15,6 +15,8 @@
 namespace fs = std::filesystem;
 using namespace distdiff::io;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 struct Tag {
@@ -202,3 +204,5 @@ TEST_CASE("write_svg and write_gnuplot write files atomically", "[io][plot]") {
   CHECK(files == 2);  // no temporary files left behind
   fs::remove_all(dir);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

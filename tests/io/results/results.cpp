@@ -15,6 +15,8 @@
 namespace fs = std::filesystem;
 using namespace distdiff::io;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 using distdiff::test::TempDir;
@@ -219,3 +221,5 @@ TEST_CASE("missing cells render as a dash and suppress the average", "[io][resul
   REQUIRE(t.size() == 4);
   CHECK(t[3] == std::vector<std::string>{"GIF-SD", "60.0", "–", "–"});
 }
+
+}  // namespace DISTDIFF_UNITY_ID

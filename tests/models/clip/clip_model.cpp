@@ -13,6 +13,8 @@
 
 using namespace distdiff::models;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("ClipModel: parameter names of both towers and the projections", "[clip][model]") {
   ClipModel m(ClipModelConfig::tiny(60));
   std::set<std::string> keys;
@@ -68,3 +70,5 @@ TEST_CASE("ClipModel: embeddings and zero-shot logits", "[clip][model]") {
       CHECK(logits[i][j].item<double>() == Approx(cos / 0.07).epsilon(1e-4));
     }
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -8,6 +8,8 @@
 using namespace distdiff::models;
 using nlohmann::json;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("CLIP config: SD v1-4 text_encoder/config.json", "[clip][config]") {
   // The fields of CompVis/stable-diffusion-v1-4 text_encoder/config.json.
   const json j = json::parse(R"({
@@ -79,3 +81,5 @@ TEST_CASE("CLIP config: bad values are rejected with the key", "[clip][config]")
                     Catch::Contains("positive"));
   CHECK_THROWS_WITH(ClipTextConfig::from_json(json::array()), Catch::Contains("JSON object"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

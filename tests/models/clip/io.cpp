@@ -17,6 +17,8 @@
 using namespace distdiff::models;
 using nlohmann::json;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 torch::Tensor some_ids() { return torch::tensor({3L, 9L, 44L, 2L, 59L, 59L, 7L, 1L, 0L, 30L}).view({2, 5}); }
 
@@ -154,3 +156,5 @@ TEST_CASE("CLIP io: errors name the folder and the problem", "[clip][io]") {
   clip_test::write_text(dir / "config.json", R"({"hidden_size": 30, "num_attention_heads": 4})");
   CHECK_THROWS_WITH(load_clip_text_model(dir), Catch::Contains("config.json") && Catch::Contains("divisible"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

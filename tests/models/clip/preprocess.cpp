@@ -9,6 +9,8 @@
 
 using namespace distdiff::models;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 // PyTorch's bicubic (Keys, A = -0.75, align_corners = false, borders replicated),
 // written out pixel by pixel.
@@ -108,3 +110,5 @@ TEST_CASE("clip preprocess: gradient matches finite differences", "[clip][prepro
     CHECK(grad.view(-1)[k].item<double>() == Approx(fd).margin(1e-7));
   }
 }
+
+}  // namespace DISTDIFF_UNITY_ID

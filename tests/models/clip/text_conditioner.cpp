@@ -10,6 +10,8 @@
 
 using namespace distdiff::models;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 TEST_CASE("ClipTextConditioner: models TextEncoder", "[clip][conditioner]") {
   STATIC_REQUIRE(distdiff::TextEncoder<ClipTextConditioner>);
   STATIC_REQUIRE_FALSE(distdiff::TextEncoder<ClipTokenizer>);
@@ -72,3 +74,5 @@ TEST_CASE("ClipTextConditioner: errors", "[clip][conditioner]") {
   CHECK_THROWS_WITH(ClipTextConditioner::random(ClipTextConfig::tiny(100), clip_test::toy_tokenizer(), {}, 1),
                     Catch::Contains("outside the text model's vocabulary"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -13,6 +13,8 @@
 
 using namespace distdiff::models;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 std::set<std::string> keys_of(const torch::nn::Module& m) {
   std::set<std::string> k;
@@ -134,3 +136,5 @@ TEST_CASE("ClipTextModel: bad input ids are rejected", "[clip][text]") {
   cfg.num_attention_heads = 5;
   CHECK_THROWS_WITH(ClipTextModel(cfg), Catch::Contains("not divisible"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -11,6 +11,9 @@
 #include "support/clip_test_support.hpp"
 
 using distdiff::models::ClipTokenizer;
+
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 using Strings = std::vector<std::string>;
 
 namespace {
@@ -204,3 +207,5 @@ TEST_CASE("ClipTokenizer: errors name the problem", "[clip][tokenizer]") {
   CHECK_THROWS_AS(tok.batch_encode({"a"}, 1), std::invalid_argument);
   CHECK_THROWS_AS(ClipTokenizer{}.encode("a"), std::logic_error);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

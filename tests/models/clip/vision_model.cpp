@@ -13,6 +13,8 @@
 
 using namespace distdiff::models;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 std::int64_t count_params(const torch::nn::Module& m) {
   std::int64_t n = 0;
@@ -110,3 +112,5 @@ TEST_CASE("ClipVisionModelWithProjection: wrong pixel shapes are rejected", "[cl
   cfg.patch_size = 64;
   CHECK_THROWS_WITH(ClipVisionModelWithProjection(cfg), Catch::Contains("smaller than patch_size"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

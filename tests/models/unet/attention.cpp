@@ -8,6 +8,8 @@
 #include "distdiff/models/nn/attention.hpp"
 #include "distdiff/models/nn/transformer.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace nnm = distdiff::models::nn;
 
 namespace {
@@ -142,3 +144,5 @@ TEST_CASE("GEGLU feed-forward and transformer block shapes", "[unet][attention]"
   auto ctx = torch::randn({2, 4, 10});
   CHECK(torch::allclose(lin(img, ctx), tr(img, ctx), 1e-5, 1e-6));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 using distdiff::models::UNetConfig;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 // CompVis/stable-diffusion-v1-4, unet/config.json as published.
 const char* kSdV14Config = R"({
@@ -90,3 +92,5 @@ TEST_CASE("UNetConfig rejects what it cannot build", "[unet][config]") {
   j["some_future_option"] = 1;
   CHECK_NOTHROW(UNetConfig::from_json(j));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -23,6 +23,8 @@ using distdiff::RuntimeOptions;
 using distdiff::models::UNetConfig;
 using distdiff::models::UNetDenoiser;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 using distdiff::test::TempDir;
 
@@ -213,3 +215,5 @@ TEST_CASE("UNetDenoiser::load round trip through a unet/ folder", "[unet][denois
                       Catch::Contains("mid_block.attentions.0.proj_out.bias"));
   }
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -6,6 +6,8 @@
 
 #include "distdiff/models/unet/unet2d_condition.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 using distdiff::models::UNet2DConditionModel;
 using distdiff::models::UNetConfig;
 
@@ -79,3 +81,5 @@ TEST_CASE("UNet forward: gradient in z matches finite differences (float64)", "[
     CHECK(an == Approx(fd).epsilon(1e-6).margin(1e-8));
   }
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -9,6 +9,8 @@
 
 #include "distdiff/models/unet/unet2d_condition.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 using distdiff::models::UNet2DConditionModel;
 using distdiff::models::UNetConfig;
 
@@ -128,3 +130,5 @@ TEST_CASE("tiny UNet: same naming scheme, sizes read from the config", "[unet][s
   }
   CHECK(unet->num_parameters() == from_shapes);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

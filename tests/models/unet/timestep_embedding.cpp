@@ -8,6 +8,8 @@
 #include "distdiff/models/nn/timestep_embedding.hpp"
 #include "distdiff/models/unet/unet2d_condition.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace nnm = distdiff::models::nn;
 
 namespace {
@@ -71,3 +73,5 @@ TEST_CASE("UNet time_proj and time_embedding follow the diffusers definition", "
   auto expected = h.matmul(l2->weight.t()) + l2->bias;
   CHECK(torch::allclose(unet->time_embedding(proj), expected, 1e-5, 1e-6));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace vae = distdiff::models::vae;
 
 namespace {
@@ -165,3 +167,5 @@ TEST_CASE("vae::MidBlock2D is resnet, attention, resnet", "[vae]") {
   CHECK(p.count("attentions.0.to_out.0.weight") == 1);
   CHECK(p.size() == 2 * 8 + 10);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -10,6 +10,8 @@ using distdiff::models::AutoencoderKL;
 using distdiff::models::VaeCodec;
 using distdiff::models::VaeConfig;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // Nodes of the autograd graph reachable from t.
@@ -89,3 +91,5 @@ TEST_CASE("vae::Decoder: checkpointing also accumulates parameter gradients", "[
     CHECK(vae_test::max_abs_diff(g, ckpt.at(key)) < 1e-12);
   }
 }
+
+}  // namespace DISTDIFF_UNITY_ID

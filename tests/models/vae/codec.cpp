@@ -13,6 +13,9 @@ using distdiff::models::VaeCodec;
 using distdiff::models::VaeConfig;
 using distdiff::models::VaeDecoder;
 using distdiff::models::VaeEncoder;
+
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace vae = distdiff::models::vae;
 
 static_assert(distdiff::LatentEncoder<VaeEncoder>);
@@ -207,3 +210,5 @@ TEST_CASE("VaeCodec rejects bad inputs and runtime options with clear errors", "
   CHECK_THROWS_WITH(VaeCodec::random(bad, vae_test::cpu(), 1), Catch::Contains("norm_num_groups"));
   CHECK_THROWS_AS(VaeCodec::from_module(AutoencoderKL(nullptr), vae_test::cpu(), "x"), std::invalid_argument);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

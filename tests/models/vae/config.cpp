@@ -6,6 +6,8 @@
 using distdiff::models::VaeConfig;
 using nlohmann::json;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // The published CompVis/stable-diffusion-v1-4 vae/config.json.
@@ -89,3 +91,5 @@ TEST_CASE("VaeConfig rejects malformed or unsupported configs, naming the source
   CHECK_NOTHROW(VaeConfig::from_json(with("shift_factor", nullptr)));
   CHECK_NOTHROW(VaeConfig::from_json(with("use_quant_conv", true)));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

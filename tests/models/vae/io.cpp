@@ -11,6 +11,8 @@ using distdiff::models::VaeCodec;
 using distdiff::models::VaeConfig;
 namespace fs = std::filesystem;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 void write_text(const fs::path& p, const std::string& text) {
@@ -137,3 +139,5 @@ TEST_CASE("VaeCodec::load reports missing or broken files by name", "[vae]") {
   CHECK_THROWS_WITH(VaeCodec::load(dir, vae_test::cpu(torch::kFloat16)),
                     Catch::Contains("float16 is not supported on the CPU"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -4,6 +4,8 @@
 
 #include "models/vae/vae_test_util.hpp"
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace vae = distdiff::models::vae;
 using distdiff::models::AutoencoderKL;
 using distdiff::models::VaeConfig;
@@ -67,3 +69,5 @@ TEST_CASE("Legacy attention names load through load_state_dict with the rename",
   CHECK_THROWS_WITH(distdiff::models::load_state_dict(*target, twice, options),
                     Catch::Contains("to_q.weight"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

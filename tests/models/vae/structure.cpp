@@ -6,6 +6,8 @@
 using distdiff::models::AutoencoderKL;
 using distdiff::models::VaeConfig;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // Built once: the full SD v1-4 network (84M parameters).
@@ -116,3 +118,5 @@ TEST_CASE("Tiny VAE parameter count matches the per-layer formula", "[vae]") {
   AutoencoderKL m(c);
   CHECK(vae_test::parameter_count(*m) == expected);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -10,6 +10,8 @@ using namespace distdiff::models;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 std::string error_of(const std::function<void()>& f) {
   try {
@@ -81,3 +83,5 @@ TEST_CASE("config: json_value is typed and names the key", "[weights][config]") 
   REQUIRE_THAT(error_of([&] { json_value(nlohmann::json::array(), "k", 1); }),
                Contains("'k': looked up in a JSON array, not an object"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -7,6 +7,8 @@
 using distdiff::models::checkpoint;
 using distdiff::models::checkpointing_active;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 namespace nn = torch::nn;
@@ -222,3 +224,5 @@ TEST_CASE("grad_checkpoint: grad mode off, no input requiring grad, nesting, in-
   }
   REQUIRE_THROWS(y.sum().backward());
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -13,6 +13,8 @@ using namespace distdiff::models;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 // Builds a file by hand, following the format description: u64 little-endian
@@ -410,3 +412,5 @@ TEST_CASE("safetensors: mutated files parse or throw runtime_error, never crash"
   REQUIRE(accepted + rejected == 3000);
   REQUIRE(rejected > 2000);
 }
+
+}  // namespace DISTDIFF_UNITY_ID

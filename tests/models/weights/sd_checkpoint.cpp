@@ -14,6 +14,8 @@
 using namespace distdiff::models;
 using Catch::Matchers::Contains;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 using Shapes = std::map<std::string, std::vector<std::int64_t>>;
@@ -433,3 +435,5 @@ TEST_CASE("sd_checkpoint: text encoder, errors, legacy VAE attention names", "[w
     REQUIRE(rename_legacy_vae_attention(same) == same);
   }
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -11,6 +11,8 @@ using namespace distdiff::models;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 torch::nn::Sequential small_net() {
@@ -295,3 +297,5 @@ TEST_CASE("state_dict: load_module finds weights in folders and shard indexes",
   REQUIRE_THAT(error_of([&] { load_module(*net, dir / "partial.safetensors"); }),
                StartsWith((dir / "partial.safetensors").string() + ": load_state_dict (strict): 1 missing: 0.weight"));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 
 using distdiff::train::Classifier;
@@ -142,3 +144,5 @@ TEST_CASE("bad names and configurations are rejected clearly", "[train][models]"
   CHECK_THROWS_WITH(distdiff::train::ResNet(cfg), Catch::Contains("bottleneck width"));
   CHECK_THROWS(Classifier().forward(torch::zeros({1, 3, 8, 8})));
 }
+
+}  // namespace DISTDIFF_UNITY_ID

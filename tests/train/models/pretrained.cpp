@@ -11,6 +11,8 @@
 namespace fs = std::filesystem;
 using namespace distdiff::train;
 
+namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
 namespace {
 fs::path temp_file(const std::string& name) {
   const char* env = std::getenv("DISTDIFF_TEST_TMP");
@@ -71,3 +73,5 @@ TEST_CASE("load_pretrained loads every tensor by name, skipping a mismatched hea
   }
   fs::remove_all(file.parent_path());
 }
+
+}  // namespace DISTDIFF_UNITY_ID
