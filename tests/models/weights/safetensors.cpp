@@ -242,11 +242,12 @@ TEST_CASE("safetensors: each malformed file gets one clear error", "[weights][sa
   const std::string ok_json = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
   REQUIRE(parse_error(raw_file(ok_json, kTwoF32)).empty());
   REQUIRE(parse_error(raw_file("{}", "")).empty());
+  REQUIRE(parse_error(raw_file(ok_json + "     ", kTwoF32)).empty());  // space padding is allowed
 
   struct Case {
     const char* what;
     std::string file;
-    const char* message;
+    std::string message;
   };
   const std::string header8 = raw_file(ok_json, kTwoF32);
   std::string huge = header8;
@@ -328,6 +329,14 @@ TEST_CASE("safetensors: each malformed file gets one clear error", "[weights][sa
       {"too deep", raw_file(R"({"a":{"dtype":"F32","shape":[[2]],"data_offsets":[0,8]}})", kTwoF32),
        "nested deeper"},
       {"invalid UTF-8", raw_file("{\"\xff\":{}}", ""), "not valid JSON"},
+      // The header ends at its declared length; only spaces may pad it.
+      {"NUL after the object", raw_file(ok_json + std::string("\0", 1) + "garbage", kTwoF32),
+       "NUL byte at offset " + std::to_string(ok_json.size())},
+      {"NUL then spaces", raw_file(ok_json + std::string("\0   ", 4), kTwoF32), "NUL byte"},
+      {"NUL then a second object", raw_file("{}" + std::string("\0", 1) + ok_json, ""), "NUL byte at offset 2"},
+      {"newline padding", raw_file(ok_json + "\n", kTwoF32), "does not end with its JSON object"},
+      {"tab before spaces", raw_file(ok_json + "\t  ", kTwoF32), "'\\x09'"},
+      {"second JSON value", raw_file(ok_json + " {}", kTwoF32), "not valid JSON"},
   };
   for (const auto& c : cases) {
     INFO(c.what);

@@ -8,7 +8,8 @@
 //                         { "<name>": {"dtype": "F32", "shape": [2, 3],
 //                                      "data_offsets": [begin, end]}, ...,
 //                           "__metadata__": {"<key>": "<string value>", ...} }
-//                       (may be padded with trailing spaces)
+//                       (may be padded with trailing spaces, 0x20, and
+//                       nothing else)
 //   bytes [8 + N, EOF)  the data buffer; offsets are relative to its start,
 //                       little-endian, row-major.
 //
@@ -25,6 +26,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <optional>
@@ -162,6 +164,17 @@ inline StHeader parse_safetensors(const std::uint8_t* data, std::size_t size,
                std::to_string(size - 8) + " bytes that follow it (file truncated?)");
   }
 
+  // The JSON object fills the declared length, padded only with spaces (0x20).
+  // Other bytes after it are an error: nlohmann's lexer would stop at a NUL and
+  // skip other whitespace, so `{...}\0anything` or `{...}\n` would load.
+  std::uint64_t json_end = n;
+  while (json_end > 0 && data[8 + json_end - 1] == ' ') --json_end;
+  if (const void* nul = std::memchr(data + 8, 0, json_end)) {
+    throw fail("header has a NUL byte at offset " +
+               std::to_string(static_cast<const std::uint8_t*>(nul) - (data + 8)) + " of its " +
+               std::to_string(n) + " bytes (only spaces may follow the JSON object)");
+  }
+
   // Parse, rejecting duplicate keys and nesting deeper than the format allows.
   std::vector<std::set<std::string>> open_objects;
   int depth = 0;
@@ -196,12 +209,18 @@ inline StHeader parse_safetensors(const std::uint8_t* data, std::size_t size,
   };
   json j;
   try {
-    j = json::parse(data + 8, data + 8 + n, callback);
+    j = json::parse(data + 8, data + 8 + json_end, callback);
   } catch (const json::exception& e) {
     throw fail(std::string("header is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) {
     throw fail(std::string("header must be a JSON object, got ") + j.type_name());
+  }
+  if (data[8 + json_end - 1] != '}') {
+    throw fail("header does not end with its JSON object: byte " + std::to_string(json_end - 1) +
+               " of " + std::to_string(n) + " is " +
+               detail::st_quote(std::string_view(reinterpret_cast<const char*>(data + 8 + json_end - 1), 1)) +
+               " (only spaces may follow the JSON object)");
   }
 
   StHeader header;
