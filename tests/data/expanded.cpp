@@ -98,6 +98,19 @@ TEST_CASE("ExpandedDataset: manifest errors name the line", "[data][expanded]") 
   CHECK_THAT(err(), Catch::Contains("missing field \"class\""));
   distdiff::test::write_text(out / "manifest.jsonl", "{\"file\": \"cat/0_0.png\", \"label\": \"0\", \"class\": \"cat\"}\n");
   CHECK_THAT(err(), Catch::Contains("wrong type"));
+  distdiff::test::write_text(out / "manifest.jsonl", "{\"file\": \"cat/0_0.png\", \"label\": 0.9, \"class\": \"cat\"}\n");
+  CHECK_THAT(err(), Catch::Contains("line 1") && Catch::Contains("field \"label\""));
+  distdiff::test::write_text(out / "manifest.jsonl", line("cat", 0, 0, 0) + "\n" +
+                                                         "{\"file\": \"cat/0_0.png\", \"label\": 1, \"label\": 0, \"class\": \"cat\"}\n");
+  CHECK_THAT(err(), Catch::Contains("line 2") && Catch::Contains("duplicate key \"label\""));
+  // Outside the folder: lexically, and through a symbolic link to an existing file.
+  distdiff::write_png(tmp / "outside.png", distdiff::test::solid(7));
+  distdiff::test::write_text(out / "manifest.jsonl", "{\"file\": \"../outside.png\", \"label\": 0, \"class\": \"cat\"}\n");
+  CHECK_THAT(err(), Catch::Contains("line 1") && Catch::Contains("inside the output folder"));
+  fs::create_directory_symlink(tmp.path, out / "cat" / "up");
+  distdiff::test::write_text(out / "manifest.jsonl", "{\"file\": \"cat/up/outside.png\", \"label\": 0, \"class\": \"cat\"}\n");
+  CHECK_THAT(err(), Catch::Contains("line 1") && Catch::Contains("outside.png") && Catch::Contains("resolves to") &&
+                        Catch::Contains("outside"));
   fs::remove(out / "manifest.jsonl");
   CHECK_THAT(err(), Catch::Contains("missing manifest") && Catch::Contains("manifest.jsonl"));
   CHECK_THAT(error_of([&] { distdiff::generated_only(original(), tmp / "nowhere"); }), Catch::Contains("nowhere"));

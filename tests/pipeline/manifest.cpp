@@ -1,8 +1,12 @@
 // The generator's manifest on its own: append, read back, torn and malformed lines.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "distdiff/pipeline/manifest.hpp"
 #include "support/data_writers.hpp"
@@ -69,6 +73,66 @@ TEST_CASE("manifest: a malformed line is one error naming the line", "[pipeline]
   CHECK_THROWS_WITH(distdiff::read_manifest(jsonl), Contains("line 1") && Contains("wrong type"));
   write_text(jsonl, "[1, 2]\n");
   CHECK_THROWS_WITH(distdiff::read_manifest(jsonl), Contains("expected a JSON object"));
+}
+
+TEST_CASE("manifest: integers are strict, keys unique, files inside the folder", "[pipeline][manifest]") {
+  distdiff::test::TempDir tmp("manifest-strict");
+  const auto jsonl = tmp / "manifest.jsonl";
+  // Each case replaces one field of a good line; the error names the file, line 2 and the key.
+  auto with = [&](const std::string& key, const nlohmann::json& value) {
+    auto j = entry(1).to_json();
+    j[key] = value;
+    return j.dump();
+  };
+  struct Case {
+    std::string key, text;
+  };
+  const std::vector<Case> bad = {
+      {"label", R"({"file": "c1/1_0.png", "class": "c1", "label": 0.9})"},
+      {"label", R"({"file": "c1/1_0.png", "class": "c1", "label": true})"},
+      {"seed_index", with("seed_index", 1.99)},
+      {"sample", R"({"file": "c1/1_0.png", "class": "c1", "label": 1, "sample": 1e30})"},
+      {"batch", with("batch", 2.5)},
+      {"seed_index", R"({"file": "c1/1_0.png", "class": "c1", "label": 1, "seed_index": 9223372036854775808})"},
+      {"random_seed", with("random_seed", -1)},
+      {"random_seed", with("random_seed", 1.0)},
+      {"random_seed", R"({"file": "c1/1_0.png", "class": "c1", "label": 1, "random_seed": 18446744073709551616})"},
+      {"guided_timesteps[1]", with("guided_timesteps", {981, 961.5})},
+      {"energy_before", with("energy_before", "0.5")},
+  };
+  const std::string good = entry(0).to_json().dump() + "\n";
+  for (const auto& c : bad) {
+    INFO(c.text);
+    write_text(jsonl, good + c.text + "\n");
+    CHECK_THROWS_WITH(distdiff::read_manifest(jsonl), Contains(jsonl.string()) && Contains("line 2") &&
+                                                          Contains("field \"" + c.key + "\"") && Contains("wrong type"));
+  }
+  // The extremes that do fit are kept exactly.
+  write_text(jsonl, R"({"file": "a.png", "class": "c", "label": -9223372036854775808, )"
+                    R"("seed_index": 9223372036854775807, "random_seed": 18446744073709551615})" "\n");
+  const auto back = distdiff::read_manifest(jsonl);
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].label == INT64_MIN);
+  CHECK(back[0].seed_index == INT64_MAX);
+  CHECK(back[0].random_seed == UINT64_MAX);
+
+  // nlohmann would keep the last value of a repeated key, and stop at a NUL byte.
+  write_text(jsonl, good + R"({"file": "c1/1_0.png", "class": "c1", "label": 1, "label": 0})" "\n");
+  CHECK_THROWS_WITH(distdiff::read_manifest(jsonl), Contains("line 2") && Contains("duplicate key \"label\""));
+  write_text(jsonl, R"({"file": "a.png", "class": "c", "label": 0, "x": {"k": 1, "k": 2}})" "\n");
+  CHECK_THROWS_WITH(distdiff::read_manifest(jsonl), Contains("line 1") && Contains("duplicate key \"k\""));
+  write_text(jsonl, good + R"({"file": "c1/1_0.png", "class": "c1", "label": 1})" + std::string(1, '\0') + "{}\n");
+  CHECK_THROWS_WITH(distdiff::read_manifest(jsonl), Contains("line 2") && Contains("NUL byte"));
+
+  // A path leaving the output folder, lexically.
+  for (const char* file : {"../outside.png", "c1/../../outside.png", "/tmp/abs.png", ""}) {
+    INFO(file);
+    write_text(jsonl, good + with("file", file) + "\n");
+    CHECK_THROWS_WITH(distdiff::read_manifest(jsonl),
+                      Contains("line 2") && Contains("\"file\" must be a relative path inside the output folder"));
+  }
+  write_text(jsonl, with("file", "c1/../c0/./0_0.png") + "\n");  // stays inside: allowed
+  CHECK(distdiff::read_manifest(jsonl).size() == 1);
 }
 
 }  // namespace DISTDIFF_UNITY_ID

@@ -16,7 +16,8 @@
 // when present (`raw` holds the whole object). Checked when the dataset is
 // built, each with one error naming the manifest line: the JSON parses; the
 // class is a class of the original and the label is its index there; the file
-// exists. Two tolerances match the generator's resume logic: a final line cut
+// exists inside <out> (no "..", no symbolic link leading out of it); integer
+// fields are JSON integers in range; no key appears twice in a line. Two tolerances match the generator's resume logic: a final line cut
 // short by a killed run (no trailing newline, not valid JSON) is ignored, and
 // when a file is listed again (regenerated on resume) the later line replaces
 // the earlier one.
@@ -59,6 +60,7 @@ inline std::vector<GeneratedEntry> read_generated_manifest(const std::filesystem
   detail::require_dir(out_dir, who, "generated-images folder");
   const auto manifest = out_dir / "manifest.jsonl";
   detail::require_file(manifest, who, "manifest");
+  const auto real_out = std::filesystem::weakly_canonical(out_dir);
   std::map<std::string, std::size_t> class_index;
   for (std::size_t c = 0; c < classes.size(); ++c) class_index.emplace(classes[c], c);
   std::vector<GeneratedEntry> out;
@@ -73,13 +75,17 @@ inline std::vector<GeneratedEntry> read_generated_manifest(const std::filesystem
     if (e.label != static_cast<std::int64_t>(it->second))
       throw std::runtime_error(where + ": label " + std::to_string(e.label) + " but class '" + e.class_name +
                                "' is label " + std::to_string(it->second) + " in " + original_name);
-    const std::filesystem::path rel(e.file);
-    if (e.file.empty() || rel.is_absolute())
-      throw std::runtime_error(where + ": \"file\" must be a path relative to " + detail::quoted(out_dir));
-    e.path = out_dir / rel;
+    // from_json checked that `file` is relative and stays inside out_dir lexically;
+    // through a symbolic link it must stay inside too.
+    e.path = out_dir / std::filesystem::path(e.file);
     std::error_code ec;
     if (!std::filesystem::is_regular_file(e.path, ec))
       throw std::runtime_error(where + ": listed file " + detail::quoted(e.path) + " is missing");
+    const auto real = std::filesystem::weakly_canonical(e.path, ec);
+    const auto inside = real.lexically_relative(real_out);
+    if (ec || inside.empty() || *inside.begin() == "..")
+      throw std::runtime_error(where + ": listed file " + detail::quoted(e.path) + " resolves to " +
+                               detail::quoted(real) + ", outside " + detail::quoted(real_out));
     e.raw = std::move(j);
     if (auto it2 = position.find(e.file); it2 != position.end()) {
       out[it2->second] = std::move(e);  // regenerated on resume: the later record describes the file on disk

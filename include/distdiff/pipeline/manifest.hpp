@@ -8,11 +8,13 @@
 // guided_timesteps.
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -53,7 +55,10 @@ struct ManifestEntry {
   }
   // One manifest object. `file`, `class` and `label` are required; the other
   // fields are optional (null counts as absent). A missing or mistyped field
-  // is one error prefixed by `where` (the manifest line).
+  // is one error prefixed by `where` (the manifest line) and naming the key.
+  // Integer fields must be JSON integers in range (no 0.9, 1e30, or a negative
+  // random_seed); `file` must be a relative path that stays inside the output
+  // folder after lexical normalisation (no "../outside.png").
   static ManifestEntry from_json(const nlohmann::json& j, const std::string& where = "manifest entry") {
     if (!j.is_object()) throw std::runtime_error(where + ": expected a JSON object");
     auto has = [&](const char* key) { return j.contains(key) && !j[key].is_null(); };
@@ -61,25 +66,57 @@ struct ManifestEntry {
       if (!has(key)) throw std::runtime_error(where + ": missing field \"" + key + "\"");
       return j[key];
     };
+    auto wrong = [&](const std::string& key, const char* expected, const nlohmann::json& v) {
+      std::string shown = v.dump();
+      if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
+      return std::runtime_error(where + ": field \"" + key + "\" has the wrong type or range: expected " +
+                                expected + ", got " + shown);
+    };
+    auto string_of = [&](const char* key, const nlohmann::json& v) {
+      if (!v.is_string()) throw wrong(key, "a string", v);
+      return v.get<std::string>();
+    };
+    auto int_of = [&](const std::string& key, const nlohmann::json& v) {
+      // nlohmann stores a non-negative integer as unsigned: above INT64_MAX it does not fit.
+      if (!v.is_number_integer() ||
+          (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max())))
+        throw wrong(key, "a signed 64-bit integer", v);
+      return v.get<std::int64_t>();
+    };
+    auto uint_of = [&](const char* key, const nlohmann::json& v) {
+      if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<std::int64_t>() < 0))
+        throw wrong(key, "an unsigned 64-bit integer", v);
+      return v.get<std::uint64_t>();
+    };
+    auto double_of = [&](const char* key, const nlohmann::json& v) {
+      if (!v.is_number()) throw wrong(key, "a number", v);
+      return v.get<double>();
+    };
     ManifestEntry e;
-    try {
-      e.file = need("file").get<std::string>();
-      e.class_name = need("class").get<std::string>();
-      e.label = need("label").get<std::int64_t>();
-      if (has("seed_index")) e.seed_index = j["seed_index"].get<std::int64_t>();
-      if (has("sample")) e.sample = j["sample"].get<std::int64_t>();
-      if (has("seed_source")) e.seed_source = j["seed_source"].get<std::string>();
-      if (has("prompt")) e.prompt = j["prompt"].get<std::string>();
-      if (has("random_seed")) e.random_seed = j["random_seed"].get<std::uint64_t>();
-      if (has("batch")) e.batch = j["batch"].get<std::int64_t>();
-      if (has("composition")) e.composition = j["composition"].get<std::string>();
-      if (has("method")) e.method = j["method"].get<std::string>();
-      if (has("energy_before")) e.energy_before = j["energy_before"].get<double>();
-      if (has("energy_after")) e.energy_after = j["energy_after"].get<double>();
-      if (has("guided_timesteps")) e.guided_timesteps = j["guided_timesteps"].get<std::vector<std::int64_t>>();
-    } catch (const nlohmann::json::exception& ex) {
-      throw std::runtime_error(where + ": a field has the wrong type (" + ex.what() + ")");
+    e.file = string_of("file", need("file"));
+    e.class_name = string_of("class", need("class"));
+    e.label = int_of("label", need("label"));
+    if (has("seed_index")) e.seed_index = int_of("seed_index", j["seed_index"]);
+    if (has("sample")) e.sample = int_of("sample", j["sample"]);
+    if (has("seed_source")) e.seed_source = string_of("seed_source", j["seed_source"]);
+    if (has("prompt")) e.prompt = string_of("prompt", j["prompt"]);
+    if (has("random_seed")) e.random_seed = uint_of("random_seed", j["random_seed"]);
+    if (has("batch")) e.batch = int_of("batch", j["batch"]);
+    if (has("composition")) e.composition = string_of("composition", j["composition"]);
+    if (has("method")) e.method = string_of("method", j["method"]);
+    if (has("energy_before")) e.energy_before = double_of("energy_before", j["energy_before"]);
+    if (has("energy_after")) e.energy_after = double_of("energy_after", j["energy_after"]);
+    if (has("guided_timesteps")) {
+      const auto& t = j["guided_timesteps"];
+      if (!t.is_array()) throw wrong("guided_timesteps", "an array of integers", t);
+      for (std::size_t i = 0; i < t.size(); ++i)
+        e.guided_timesteps.push_back(int_of("guided_timesteps[" + std::to_string(i) + "]", t[i]));
     }
+    const std::filesystem::path rel(e.file);
+    const auto normal = rel.lexically_normal();
+    if (e.file.empty() || rel.has_root_path() || (!normal.empty() && *normal.begin() == ".."))
+      throw std::runtime_error(where + ": \"file\" must be a relative path inside the output folder, got \"" +
+                               e.file + "\"");
     return e;
   }
 };
@@ -89,7 +126,8 @@ namespace detail {
 // Calls fn(object, line, where) for each non-blank line of a manifest.jsonl,
 // with `line` 1-based and `where` = "<who>: '<path>' line <n>" for errors. A
 // final line without its newline that is not valid JSON (a run killed while
-// appending) is skipped; any other line that is not valid JSON is an error.
+// appending) is skipped; any other line that is not valid JSON, or holds a
+// duplicate key or a NUL byte, is an error.
 template <class Fn>
 void for_each_manifest_line(const std::filesystem::path& jsonl, const std::string& who, Fn&& fn) {
   std::ifstream in(jsonl, std::ios::binary);
@@ -105,13 +143,30 @@ void for_each_manifest_line(const std::filesystem::path& jsonl, const std::strin
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = who;
     where.append(": '").append(jsonl.string()).append("' line ").append(std::to_string(line));
+    // nlohmann's parser keeps the last of duplicate keys and stops at a NUL
+    // byte: both would let a malformed line through, so both are errors.
+    if (const auto nul = text.find('\0'); nul != std::string::npos) {
+      if (torn) break;  // a crash can leave zero bytes at the end of the file
+      throw std::runtime_error(where + ": invalid JSON (NUL byte at column " + std::to_string(nul + 1) + ")");
+    }
+    std::vector<std::set<std::string>> open_objects;
+    std::optional<std::string> duplicate;
+    auto check_keys = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+      using event_t = nlohmann::json::parse_event_t;
+      if (event == event_t::object_start) open_objects.emplace_back();
+      if (event == event_t::object_end) open_objects.pop_back();
+      if (event == event_t::key && !open_objects.back().insert(parsed.get<std::string>()).second && !duplicate)
+        duplicate = parsed.get<std::string>();
+      return true;
+    };
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(text);
+      j = nlohmann::json::parse(text, check_keys);
     } catch (const std::exception& e) {
       if (torn) break;  // cut short by a killed run: its image was never recorded
       throw std::runtime_error(where + ": invalid JSON (" + e.what() + ")");
     }
+    if (duplicate) throw std::runtime_error(where + ": duplicate key \"" + *duplicate + "\"");
     fn(std::move(j), line, where);
   }
 }
