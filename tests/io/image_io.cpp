@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -133,6 +134,49 @@ TEST_CASE("corrupt, truncated and missing files throw an error naming the file",
   fs::create_directories(tmp / "folder.png");
   expect_error(tmp / "folder.png");
   CHECK_THROWS_AS(distdiff::read_image(tmp / "trunc.png", 2), std::invalid_argument);
+}
+
+TEST_CASE("a header claiming a huge image is rejected before decoding", "[io][errors][limit]") {
+  distdiff::test::TempDir tmp("io-huge");
+  // A 54-byte BMP header (14-byte file header + 40-byte BITMAPINFOHEADER)
+  // claiming 20000 x 20000 pixels, 24-bit, with no pixel data after it.
+  std::vector<std::uint8_t> bmp(54, 0);
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) bmp[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+  };
+  bmp[0] = 'B', bmp[1] = 'M';
+  put32(2, 54);        // file size
+  put32(10, 54);       // pixel data offset
+  put32(14, 40);       // info header size
+  put32(18, 20000);    // width
+  put32(22, 20000);    // height
+  bmp[26] = 1;         // planes
+  bmp[28] = 24;        // bits per pixel
+  write_bytes(tmp / "huge.bmp", bmp);
+  REQUIRE(distdiff::max_image_pixels() == distdiff::kDefaultMaxImagePixels);
+  CHECK_THROWS_WITH(distdiff::read_image(tmp / "huge.bmp"),
+                    Catch::Contains((tmp / "huge.bmp").string()) && Catch::Contains("20000x20000") &&
+                        Catch::Contains("more than the limit of 67108864"));
+
+  // A normal image still decodes; the limit is configurable, from the code or the environment.
+  write_bytes(tmp / "small.png", distdiff::encode_png(pattern(8, 4, 3)));
+  CHECK(distdiff::read_image(tmp / "small.png").pixels == pattern(8, 4, 3).pixels);
+  distdiff::set_max_image_pixels(31);
+  CHECK_THROWS_WITH(distdiff::read_image(tmp / "small.png"),
+                    Catch::Contains("small.png") && Catch::Contains("8x4 = 32 pixels, more than the limit of 31"));
+  distdiff::set_max_image_pixels(32);
+  CHECK_NOTHROW(distdiff::read_image(tmp / "small.png"));
+  CHECK_THROWS_AS(distdiff::set_max_image_pixels(0), std::invalid_argument);
+  distdiff::detail::max_image_pixels_setting() = 0;  // unset: read the environment again
+  ::setenv("DISTDIFF_MAX_IMAGE_PIXELS", "20", 1);
+  CHECK(distdiff::max_image_pixels() == 20);
+  CHECK_THROWS_WITH(distdiff::read_image(tmp / "small.png"), Catch::Contains("more than the limit of 20"));
+  distdiff::detail::max_image_pixels_setting() = 0;
+  ::setenv("DISTDIFF_MAX_IMAGE_PIXELS", "lots", 1);
+  CHECK_THROWS_WITH(distdiff::max_image_pixels(), Catch::Contains("DISTDIFF_MAX_IMAGE_PIXELS") && Catch::Contains("lots"));
+  ::unsetenv("DISTDIFF_MAX_IMAGE_PIXELS");
+  distdiff::set_max_image_pixels(distdiff::kDefaultMaxImagePixels);
+  CHECK_NOTHROW(distdiff::read_image(tmp / "small.png"));
 }
 
 TEST_CASE("writers are atomic: failures leave no file behind", "[io][atomic]") {

@@ -8,23 +8,29 @@
 // Decoding uses stb_image (PNG, JPEG, BMP), encoding stb_image_write and
 // resizing stb_image_resize with the Catmull-Rom (bicubic) filter on the raw
 // 8-bit values (no sRGB linearisation, like PIL and torchvision).
-// Errors: a missing, unreadable, truncated or corrupt file throws one
-// std::runtime_error naming the file; writers create parent folders and write
+// Errors: a missing, unreadable, truncated or corrupt file, an image larger
+// than max_image_pixels() (checked from the header, before decoding) and an
+// allocation failure each throw one std::runtime_error naming the file; writers create parent folders and write
 // through a temporary file renamed into place, so no half-written file is ever
 // left behind.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <new>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "distdiff/core/image.hpp"
@@ -115,7 +121,43 @@ inline std::string lowercase_extension(const std::filesystem::path& path) {
   return ext;
 }
 
+// The decoder's pixel limit: 0 until set or first read from the environment.
+inline std::atomic<std::int64_t>& max_image_pixels_setting() {
+  static std::atomic<std::int64_t> limit{0};
+  return limit;
+}
+
 }  // namespace detail
+
+// Largest image (width x height) the decoders accept: 64 megapixels
+// (8192 x 8192) by default, a guard against a small file whose header claims
+// a huge image (a 54-byte BMP can claim 20000 x 20000, 1.2 GB of RGB). The
+// environment variable DISTDIFF_MAX_IMAGE_PIXELS overrides the default;
+// set_max_image_pixels overrides both.
+inline constexpr std::int64_t kDefaultMaxImagePixels = std::int64_t{64} << 20;
+
+inline void set_max_image_pixels(std::int64_t pixels) {
+  if (pixels <= 0)
+    throw std::invalid_argument("distdiff::set_max_image_pixels: the limit must be positive, got " +
+                                std::to_string(pixels));
+  detail::max_image_pixels_setting().store(pixels);
+}
+
+inline std::int64_t max_image_pixels() {
+  auto& limit = detail::max_image_pixels_setting();
+  if (const auto set = limit.load(); set > 0) return set;
+  std::int64_t value = kDefaultMaxImagePixels;
+  if (const char* env = std::getenv("DISTDIFF_MAX_IMAGE_PIXELS"); env != nullptr && *env != '\0') {
+    const std::string_view text(env);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value <= 0)
+      throw std::invalid_argument("distdiff: DISTDIFF_MAX_IMAGE_PIXELS must be a positive integer, got '" +
+                                  std::string(text) + "'");
+  }
+  std::int64_t unset = 0;
+  limit.compare_exchange_strong(unset, value);  // a concurrent set_max_image_pixels wins
+  return limit.load();
+}
 
 // Decodes PNG/JPEG/BMP bytes. `channels`: 3 (RGB, default), 1 (grey), 4 (RGBA)
 // or 0 (as stored; grey+alpha becomes RGBA). `what` names the source in errors.
@@ -128,22 +170,34 @@ inline Image decode_image(std::span<const std::uint8_t> bytes, int channels = 3,
   if (bytes.size() > std::size_t(INT32_MAX)) throw std::runtime_error(where + ": file too large");
   if (detail::is_jpeg(bytes) && !detail::jpeg_has_end_marker(bytes))
     throw std::runtime_error(where + ": truncated JPEG (no end-of-image marker)");
-  int w = 0, h = 0, stored = 0;
-  stbi_uc* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored, 0);
-  if (data == nullptr) {
+  auto cannot_decode = [&] {
     const char* reason = stbi_failure_reason();
-    throw std::runtime_error(where + ": cannot decode image (" + (reason ? reason : "unknown format") + ")");
-  }
-  const int want = channels != 0 ? channels : (stored == 2 ? 4 : stored);
-  Image out;
+    return std::runtime_error(where + ": cannot decode image (" + (reason ? reason : "unknown format") + ")");
+  };
+  // The size from the header, checked before anything is allocated.
+  int w = 0, h = 0, stored = 0;
+  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored)) throw cannot_decode();
+  const std::int64_t limit = max_image_pixels();
+  if (std::int64_t(w) * h > limit)
+    throw std::runtime_error(where + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " = " +
+                             std::to_string(std::int64_t(w) * h) + " pixels, more than the limit of " +
+                             std::to_string(limit) + " (distdiff::set_max_image_pixels, DISTDIFF_MAX_IMAGE_PIXELS)");
+  stbi_uc* data = nullptr;
   try {
-    out = detail::convert_pixels(data, w, h, stored, want);
+    data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored, 0);
+    if (data == nullptr) throw cannot_decode();
+    const int want = channels != 0 ? channels : (stored == 2 ? 4 : stored);
+    Image out = detail::convert_pixels(data, w, h, stored, want);
+    stbi_image_free(data);
+    return out;
+  } catch (const std::bad_alloc&) {
+    stbi_image_free(data);
+    throw std::runtime_error(where + ": out of memory decoding a " + std::to_string(w) + "x" + std::to_string(h) +
+                             " image");
   } catch (...) {
     stbi_image_free(data);
     throw;
   }
-  stbi_image_free(data);
-  return out;
 }
 
 // Reads an image file (PNG, JPEG or BMP) as 3-channel RGB.
