@@ -80,6 +80,14 @@ TEST_CASE("CLIP config: bad values are rejected with the key", "[clip][config]")
   CHECK_THROWS_WITH(ClipVisionConfig::from_json(json::parse(R"({"hidden_size": 0})")),
                     Catch::Contains("positive"));
   CHECK_THROWS_WITH(ClipTextConfig::from_json(json::array()), Catch::Contains("JSON object"));
+  // Integers are bounded (weights/config.hpp), named and shown as written.
+  CHECK_THROWS_WITH(ClipTextConfig::from_json(json::parse(R"({"num_hidden_layers": 1000000000})")),
+                    Catch::Contains("'num_hidden_layers': expected an integer in [0, 64], got 1000000000"));
+  CHECK_THROWS_WITH(ClipTextConfig::from_json(json::parse(R"({"hidden_size": 18446744073709551615})")),
+                    Catch::Contains("'hidden_size'") && Catch::Contains("got 18446744073709551615"));
+  CHECK_THROWS_WITH(ClipTextConfig::from_json(json::parse(R"({"vocab_size": 4.6e18})")), Catch::Contains("'vocab_size'"));
+  CHECK_THROWS_WITH(ClipVisionConfig::from_json(json::parse(R"({"image_size": 100000})")), Catch::Contains("'image_size'"));
+  CHECK_THROWS_WITH(ClipModelConfig::from_json(json::parse(R"({"projection_dim": 3.5})")), Catch::Contains("'projection_dim'"));
 }
 
 }  // namespace DISTDIFF_UNITY_ID

@@ -87,6 +87,21 @@ TEST_CASE("UNetConfig rejects what it cannot build", "[unet][config]") {
   rejects("_class_name", "UNet2DModel");
   rejects("in_channels", "four");                                            // wrong JSON type
   CHECK_THROWS_AS(UNetConfig::from_json(nlohmann::json::array()), std::invalid_argument);
+  // Integers are bounded (weights/config.hpp), named and shown as written.
+  auto rejects_with = [&](const char* key, const nlohmann::json& value, const std::string& fragment) {
+    auto j = base;
+    j[key] = value;
+    CHECK_THROWS_WITH(UNetConfig::from_json(j), Catch::Contains(fragment));
+  };
+  rejects_with("layers_per_block", 1000000000, "'layers_per_block': expected an integer in [0, 64], got 1000000000");
+  rejects_with("layers_per_block", 2.7, "'layers_per_block'");
+  rejects_with("in_channels", std::uint64_t(-1), "'in_channels': expected an integer in [0, 65536], got 18446744073709551615");
+  rejects_with("cross_attention_dim", 4.6e18, "'cross_attention_dim'");
+  rejects_with("block_out_channels", {32, 4600000000000000000}, "'block_out_channels[1]'");
+  rejects_with("attention_head_dim", {2, -4}, "'attention_head_dim[1]'");
+  rejects_with("sample_size", {20000, 20000}, "'sample_size[0]'");
+  rejects_with("transformer_layers_per_block", 65, "'transformer_layers_per_block'");
+  rejects_with("transformer_layers_per_block", nlohmann::json::array(), "empty");
   // Unknown keys are ignored, as diffusers does.
   auto j = base;
   j["some_future_option"] = 1;

@@ -84,6 +84,14 @@ TEST_CASE("VaeConfig rejects malformed or unsupported configs, naming the source
           "DownEncoderBlock2D");
   rejects(with("up_block_types", {"UpDecoderBlock2D"}), "up_block_types");
   rejects(with("layers_per_block", 0), "layers_per_block");
+  // Integers are bounded (weights/config.hpp) and shown as written.
+  rejects(with("layers_per_block", 1000000000), "'layers_per_block': expected an integer in [0, 64], got 1000000000");
+  rejects(with("latent_channels", std::uint64_t{4600000000000000000}), "'latent_channels'");
+  rejects(with("latent_channels", 4.6e18), "'latent_channels'");
+  rejects(with("in_channels", std::uint64_t(-1)), "'in_channels': expected an integer in [0, 65536], got 18446744073709551615");
+  rejects(with("block_out_channels", {128, 256, 512, 70000}), "'block_out_channels[3]'");
+  rejects(with("sample_size", 100000), "'sample_size'");
+  rejects(with("sample_size", {100000, 100000}), "'sample_size[0]'");
   rejects(with("scaling_factor", -1.0), "scaling_factor");
   rejects(with("use_quant_conv", false), "use_quant_conv");
   rejects(with("mid_block_add_attention", false), "mid_block_add_attention");

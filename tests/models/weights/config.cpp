@@ -40,6 +40,26 @@ TEST_CASE("config: read_json_file", "[weights][config]") {
   REQUIRE_THAT(error_of([&] { read_json_file(dir.path); }), Contains("is a folder"));
 }
 
+TEST_CASE("config: json_int takes an allowed range and shows the value as written", "[weights][config]") {
+  const auto j = nlohmann::json::parse(R"({
+    "layers": 2, "layers_huge": 1000000000, "channels": 4.6e18, "channels_int": 4600000000000000000,
+    "wraps": 18446744073709551615, "neg": -1, "frac": 2.5})");
+  REQUIRE(json_int(j, "layers", 1, 1, kConfigMaxLayers) == 2);
+  REQUIRE(json_int(j, "absent", 7, 1, kConfigMaxLayers) == 7);
+  REQUIRE(json_int(j, "neg", 0, -1, 1) == -1);
+  REQUIRE_THAT(error_of([&] { json_int(j, "layers_huge", 1, 1, kConfigMaxLayers); }),
+               Contains("config key 'layers_huge': expected an integer in [1, 64], got 1000000000"));
+  REQUIRE_THAT(error_of([&] { json_int(j, "channels", 1, 1, kConfigMaxChannels); }),
+               Contains("'channels': expected an integer in [1, 65536], got 4.6e+18"));
+  REQUIRE_THAT(error_of([&] { json_int(j, "channels_int", 1, 1, kConfigMaxChannels); }),
+               Contains("got 4600000000000000000"));
+  // 2^64 - 1 does not fit int64: reported as written, not wrapped to -1.
+  REQUIRE_THAT(error_of([&] { json_int(j, "wraps", 1, 1, kConfigMaxChannels); }),
+               Contains("got 18446744073709551615"));
+  REQUIRE_THAT(error_of([&] { json_int(j, "neg", 1, 0, kConfigMaxChannels); }), Contains("'neg'") && Contains("got -1"));
+  REQUIRE_THAT(error_of([&] { json_int(j, "frac", 1, 0, kConfigMaxChannels); }), Contains("'frac'") && Contains("got 2.5"));
+}
+
 TEST_CASE("config: json_value is typed and names the key", "[weights][config]") {
   const auto j = nlohmann::json::parse(R"({
     "in_channels": 4, "scale": 0.18215, "eps": 1, "act_fn": "silu", "flip": true,

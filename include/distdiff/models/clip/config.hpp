@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "distdiff/models/weights/config.hpp"
+
 namespace distdiff::models {
 
 namespace detail {
@@ -33,6 +35,17 @@ void clip_read(const nlohmann::json& j, const char* key, T& out) {
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(std::string("CLIP config: key \"") + key + "\" has the wrong type (" +
                                 e.what() + ")");
+  }
+}
+
+// An integer in [0, hi] (ceilings in weights/config.hpp); validate() checks the lower bounds.
+inline void clip_read(const nlohmann::json& j, const char* key, std::int64_t& out, std::int64_t hi) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  try {
+    out = json_int_in(*it, key, 0, hi);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(std::string("CLIP config: ") + e.what());
   }
 }
 
@@ -97,16 +110,16 @@ struct ClipTextConfig {
   static ClipTextConfig from_json(const nlohmann::json& root) {
     const auto& j = detail::clip_tower_json(root, "text_config");
     ClipTextConfig c;
-    detail::clip_read(j, "vocab_size", c.vocab_size);
-    detail::clip_read(j, "hidden_size", c.hidden_size);
-    detail::clip_read(j, "intermediate_size", c.intermediate_size);
-    detail::clip_read(j, "num_attention_heads", c.num_attention_heads);
-    detail::clip_read(j, "num_hidden_layers", c.num_hidden_layers);
-    detail::clip_read(j, "max_position_embeddings", c.max_position_embeddings);
-    detail::clip_read(j, "projection_dim", c.projection_dim);
+    detail::clip_read(j, "vocab_size", c.vocab_size, kConfigMaxVocab);
+    detail::clip_read(j, "hidden_size", c.hidden_size, kConfigMaxChannels);
+    detail::clip_read(j, "intermediate_size", c.intermediate_size, kConfigMaxChannels);
+    detail::clip_read(j, "num_attention_heads", c.num_attention_heads, kConfigMaxChannels);
+    detail::clip_read(j, "num_hidden_layers", c.num_hidden_layers, kConfigMaxLayers);
+    detail::clip_read(j, "max_position_embeddings", c.max_position_embeddings, kConfigMaxSampleSize);
+    detail::clip_read(j, "projection_dim", c.projection_dim, kConfigMaxChannels);
     detail::clip_read(j, "hidden_act", c.hidden_act);
     detail::clip_read(j, "layer_norm_eps", c.layer_norm_eps);
-    if (&j != &root) detail::clip_read(root, "projection_dim", c.projection_dim);  // CLIPModel's own
+    if (&j != &root) detail::clip_read(root, "projection_dim", c.projection_dim, kConfigMaxChannels);  // CLIPModel's own
     c.validate();
     return c;
   }
@@ -177,17 +190,17 @@ struct ClipVisionConfig {
   static ClipVisionConfig from_json(const nlohmann::json& root) {
     const auto& j = detail::clip_tower_json(root, "vision_config");
     ClipVisionConfig c;
-    detail::clip_read(j, "hidden_size", c.hidden_size);
-    detail::clip_read(j, "intermediate_size", c.intermediate_size);
-    detail::clip_read(j, "num_attention_heads", c.num_attention_heads);
-    detail::clip_read(j, "num_hidden_layers", c.num_hidden_layers);
-    detail::clip_read(j, "num_channels", c.num_channels);
-    detail::clip_read(j, "image_size", c.image_size);
-    detail::clip_read(j, "patch_size", c.patch_size);
-    detail::clip_read(j, "projection_dim", c.projection_dim);
+    detail::clip_read(j, "hidden_size", c.hidden_size, kConfigMaxChannels);
+    detail::clip_read(j, "intermediate_size", c.intermediate_size, kConfigMaxChannels);
+    detail::clip_read(j, "num_attention_heads", c.num_attention_heads, kConfigMaxChannels);
+    detail::clip_read(j, "num_hidden_layers", c.num_hidden_layers, kConfigMaxLayers);
+    detail::clip_read(j, "num_channels", c.num_channels, kConfigMaxChannels);
+    detail::clip_read(j, "image_size", c.image_size, kConfigMaxSampleSize);
+    detail::clip_read(j, "patch_size", c.patch_size, kConfigMaxSampleSize);
+    detail::clip_read(j, "projection_dim", c.projection_dim, kConfigMaxChannels);
     detail::clip_read(j, "hidden_act", c.hidden_act);
     detail::clip_read(j, "layer_norm_eps", c.layer_norm_eps);
-    if (&j != &root) detail::clip_read(root, "projection_dim", c.projection_dim);  // CLIPModel's own
+    if (&j != &root) detail::clip_read(root, "projection_dim", c.projection_dim, kConfigMaxChannels);  // CLIPModel's own
     c.validate();
     return c;
   }
@@ -228,7 +241,7 @@ struct ClipModelConfig {
     ClipModelConfig c;
     c.text = ClipTextConfig::from_json(j);
     c.vision = ClipVisionConfig::from_json(j);
-    detail::clip_read(j, "projection_dim", c.projection_dim);
+    detail::clip_read(j, "projection_dim", c.projection_dim, kConfigMaxChannels);
     detail::clip_read(j, "logit_scale_init_value", c.logit_scale_init_value);
     c.text.projection_dim = c.vision.projection_dim = c.projection_dim;
     detail::clip_require(c.projection_dim > 0, "projection_dim must be positive");

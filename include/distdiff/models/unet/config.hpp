@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "distdiff/models/weights/config.hpp"
+
 namespace distdiff::models {
 
 struct UNetConfig {
@@ -131,35 +133,58 @@ struct UNetConfig {
       auto get = [&](const char* key, auto& field) {
         if (j.contains(key) && !j[key].is_null()) field = j[key].get<std::decay_t<decltype(field)>>();
       };
+      // Integers in [0, hi] (ceilings in weights/config.hpp); validate() checks the lower bounds.
+      auto int_in = [&](const nlohmann::json& v, const std::string& key, std::int64_t hi) {
+        try {
+          return detail::json_int_in(v, key, 0, hi);
+        } catch (const std::runtime_error& e) {
+          fail(e.what());
+        }
+        return std::int64_t{0};
+      };
+      auto get_int = [&](const char* key, std::int64_t& field, std::int64_t hi) {
+        if (j.contains(key) && !j[key].is_null()) field = int_in(j[key], key, hi);
+      };
+      auto ints_in = [&](const nlohmann::json& v, const std::string& key, std::int64_t hi) {
+        if (!v.is_array()) fail("'" + key + "' must be an integer or an array of integers, got " + v.dump());
+        std::vector<std::int64_t> out;
+        for (std::size_t i = 0; i < v.size(); ++i)
+          out.push_back(int_in(v[i], key + "[" + std::to_string(i) + "]", hi));
+        return out;
+      };
       // sample_size may be an int or [h, w] in newer configs.
       if (j.contains("sample_size") && !j["sample_size"].is_null()) {
         const auto& s = j["sample_size"];
-        c.sample_size = s.is_array() ? s.at(0).get<std::int64_t>() : s.get<std::int64_t>();
+        c.sample_size = s.is_array() ? int_in(s.at(0), "sample_size[0]", kConfigMaxSampleSize)
+                                     : int_in(s, "sample_size", kConfigMaxSampleSize);
       }
-      get("in_channels", c.in_channels);
-      get("out_channels", c.out_channels);
+      get_int("in_channels", c.in_channels, kConfigMaxChannels);
+      get_int("out_channels", c.out_channels, kConfigMaxChannels);
       get("center_input_sample", c.center_input_sample);
       get("flip_sin_to_cos", c.flip_sin_to_cos);
       get("freq_shift", c.freq_shift);
       get("down_block_types", c.down_block_types);
       get("up_block_types", c.up_block_types);
-      get("block_out_channels", c.block_out_channels);
-      get("layers_per_block", c.layers_per_block);
-      get("downsample_padding", c.downsample_padding);
+      if (j.contains("block_out_channels") && !j["block_out_channels"].is_null())
+        c.block_out_channels = ints_in(j["block_out_channels"], "block_out_channels", kConfigMaxChannels);
+      get_int("layers_per_block", c.layers_per_block, kConfigMaxLayers);
+      get_int("downsample_padding", c.downsample_padding, kConfigMaxLayers);
       get("mid_block_scale_factor", c.mid_block_scale_factor);
-      get("norm_num_groups", c.norm_num_groups);
+      get_int("norm_num_groups", c.norm_num_groups, kConfigMaxChannels);
       get("norm_eps", c.norm_eps);
-      get("cross_attention_dim", c.cross_attention_dim);
+      if (j.contains("cross_attention_dim") && j["cross_attention_dim"].is_array())
+        fail("per-block cross_attention_dim is not supported");
+      get_int("cross_attention_dim", c.cross_attention_dim, kConfigMaxChannels);
       get("use_linear_projection", c.use_linear_projection);
       get("upcast_attention", c.upcast_attention);
-      get("conv_in_kernel", c.conv_in_kernel);
-      get("conv_out_kernel", c.conv_out_kernel);
+      get_int("conv_in_kernel", c.conv_in_kernel, kConfigMaxLayers);
+      get_int("conv_out_kernel", c.conv_out_kernel, kConfigMaxLayers);
       auto read_heads = [&](const char* key) {
         const auto& v = j[key];
         if (v.is_array())
-          c.attention_head_dim = v.get<std::vector<std::int64_t>>();
+          c.attention_head_dim = ints_in(v, key, kConfigMaxChannels);
         else
-          c.attention_head_dim = {v.get<std::int64_t>()};
+          c.attention_head_dim = {int_in(v, key, kConfigMaxChannels)};
       };
       if (j.contains("num_attention_heads") && !j["num_attention_heads"].is_null())
         read_heads("num_attention_heads");
@@ -168,12 +193,13 @@ struct UNetConfig {
       if (j.contains("transformer_layers_per_block") && !j["transformer_layers_per_block"].is_null()) {
         const auto& v = j["transformer_layers_per_block"];
         if (v.is_array()) {
-          const auto layers = v.get<std::vector<std::int64_t>>();
+          const auto layers = ints_in(v, "transformer_layers_per_block", kConfigMaxLayers);
+          if (layers.empty()) fail("transformer_layers_per_block is an empty array");
           for (auto l : layers)
             if (l != layers.at(0)) fail("per-block transformer_layers_per_block is not supported");
           c.transformer_layers_per_block = layers.at(0);
         } else {
-          c.transformer_layers_per_block = v.get<std::int64_t>();
+          c.transformer_layers_per_block = int_in(v, "transformer_layers_per_block", kConfigMaxLayers);
         }
       }
       // Features outside SD v1/v2 UNets: refuse rather than silently ignore.
@@ -192,8 +218,6 @@ struct UNetConfig {
                               "encoder_hid_dim", "time_cond_proj_dim", "projection_class_embeddings_input_dim"})
         if (j.contains(key) && !j[key].is_null())
           fail(std::string("unsupported ") + key + " = " + j[key].dump() + " (must be null)");
-      if (j.contains("cross_attention_dim") && j["cross_attention_dim"].is_array())
-        fail("per-block cross_attention_dim is not supported");
     } catch (const nlohmann::json::exception& e) {
       fail(std::string("malformed field: ") + e.what());
     }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "distdiff/models/weights/config.hpp"
+
 namespace distdiff::models {
 
 struct VaeConfig {
@@ -76,10 +78,18 @@ struct VaeConfig {
       throw std::invalid_argument(source + ": " + what);
     };
     VaeConfig c;
-    auto get_int = [&](const char* key, std::int64_t& out) {
+    // An integer in [0, hi] (ceilings in weights/config.hpp); validate() checks the lower bounds.
+    auto int_in = [&](const nlohmann::json& v, const std::string& key, std::int64_t hi) {
+      try {
+        return detail::json_int_in(v, key, 0, hi);
+      } catch (const std::runtime_error& e) {
+        fail(e.what());
+      }
+      return std::int64_t{0};
+    };
+    auto get_int = [&](const char* key, std::int64_t& out, std::int64_t hi) {
       if (!j.contains(key) || j.at(key).is_null()) return;
-      if (!j.at(key).is_number_integer()) fail(std::string("'") + key + "' must be an integer");
-      out = j.at(key).get<std::int64_t>();
+      out = int_in(j.at(key), key, hi);
     };
     auto get_double = [&](const char* key, double& out) {
       if (!j.contains(key) || j.at(key).is_null()) return;
@@ -90,27 +100,26 @@ struct VaeConfig {
         j.at("_class_name").get<std::string>() != "AutoencoderKL")
       fail("_class_name is '" + j.at("_class_name").get<std::string>() +
            "', expected 'AutoencoderKL'");
-    get_int("in_channels", c.in_channels);
-    get_int("out_channels", c.out_channels);
-    get_int("latent_channels", c.latent_channels);
-    get_int("layers_per_block", c.layers_per_block);
-    get_int("norm_num_groups", c.norm_num_groups);
+    get_int("in_channels", c.in_channels, kConfigMaxChannels);
+    get_int("out_channels", c.out_channels, kConfigMaxChannels);
+    get_int("latent_channels", c.latent_channels, kConfigMaxChannels);
+    get_int("layers_per_block", c.layers_per_block, kConfigMaxLayers);
+    get_int("norm_num_groups", c.norm_num_groups, kConfigMaxChannels);
     get_double("scaling_factor", c.scaling_factor);
     if (j.contains("sample_size") && j.at("sample_size").is_array()) {
       const auto& s = j.at("sample_size");
-      if (s.empty() || !s.at(0).is_number_integer()) fail("'sample_size' must be an integer");
-      c.sample_size = s.at(0).get<std::int64_t>();
+      if (s.empty()) fail("'sample_size' must be an integer");
+      c.sample_size = int_in(s.at(0), "sample_size[0]", kConfigMaxSampleSize);
     } else {
-      get_int("sample_size", c.sample_size);
+      get_int("sample_size", c.sample_size, kConfigMaxSampleSize);
     }
     if (j.contains("block_out_channels")) {
       const auto& b = j.at("block_out_channels");
       if (!b.is_array()) fail("'block_out_channels' must be an array of integers");
       c.block_out_channels.clear();
-      for (const auto& v : b) {
-        if (!v.is_number_integer()) fail("'block_out_channels' must be an array of integers");
-        c.block_out_channels.push_back(v.get<std::int64_t>());
-      }
+      for (std::size_t i = 0; i < b.size(); ++i)
+        c.block_out_channels.push_back(int_in(b[i], "block_out_channels[" + std::to_string(i) + "]",
+                                              kConfigMaxChannels));
     }
     if (j.contains("act_fn") && j.at("act_fn").is_string() &&
         j.at("act_fn").get<std::string>() != "silu")

@@ -38,7 +38,39 @@ inline nlohmann::json read_json_file(const std::filesystem::path& path) {
   }
 }
 
+// Ceilings of the structural integers of model configs (UNet, VAE, CLIP
+// towers). Every published model lies far below them (SD 1.x/2.x/XL: at most 4
+// levels, 10 transformer layers per block, 2048 channels, 128-latent samples;
+// CLIP ViT-bigG: 48 layers, width 1664, 49408 tokens), and sizes above them
+// would only fail later in an allocation or overflow a product of sizes: a
+// typo or a corrupt file is rejected here, naming the key.
+inline constexpr std::int64_t kConfigMaxLayers = 64;          // layers / blocks / levels / kernel sides
+inline constexpr std::int64_t kConfigMaxChannels = 65536;     // channels, widths, dims, heads, groups
+inline constexpr std::int64_t kConfigMaxSampleSize = 16384;   // image/latent/patch sides, position tables
+inline constexpr std::int64_t kConfigMaxVocab = 1 << 20;      // vocabulary size
+
 namespace detail {
+
+// `v` as an integer in [lo, hi]; otherwise std::runtime_error naming the key,
+// the range and the value as written (2^64 - 1 stays 18446744073709551615).
+inline std::int64_t json_int_in(const nlohmann::json& v, const std::string& key, std::int64_t lo,
+                                std::int64_t hi) {
+  bool fits = false;
+  if (v.is_number_unsigned()) {  // compared unsigned: no wrap of values above INT64_MAX
+    const auto u = v.get<std::uint64_t>();
+    fits = hi >= 0 && u <= static_cast<std::uint64_t>(hi) && (lo <= 0 || u >= static_cast<std::uint64_t>(lo));
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    fits = lo <= i && i <= hi;
+  }
+  if (!fits) {
+    std::string shown = v.dump();
+    if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
+    throw std::runtime_error("config key '" + key + "': expected an integer in [" + std::to_string(lo) + ", " +
+                             std::to_string(hi) + "], got " + shown);
+  }
+  return v.get<std::int64_t>();
+}
 
 template <class T>
 struct json_is_vector : std::false_type {};
@@ -153,6 +185,15 @@ T json_value(const nlohmann::json& j, const std::string& key, const T& fallback)
 // String keys with a literal fallback: json_value(cfg, "act_fn", "silu").
 inline std::string json_value(const nlohmann::json& j, const std::string& key, const char* fallback) {
   return json_value<std::string>(j, key, std::string(fallback));
+}
+
+// j[key] as an integer in [lo, hi] (see the kConfigMax* ceilings), or
+// `fallback` when the key is absent or null; a value outside the range or not
+// an integer throws std::runtime_error naming the key and the value.
+inline std::int64_t json_int(const nlohmann::json& j, const std::string& key, std::int64_t fallback,
+                             std::int64_t lo, std::int64_t hi) {
+  const nlohmann::json* v = detail::json_find(j, key);
+  return v ? detail::json_int_in(*v, key, lo, hi) : fallback;
 }
 
 // j[key] as T; throws std::runtime_error naming the key when absent or null.
