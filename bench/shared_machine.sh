@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Throughput on a shared machine: the quickstart workload (tiny models, --max-seeds
-# seed images x5) run next to BUSY busy processes, with the default thread policy
-# and with --threads 1, interleaved, REPEATS times each; then the same alone.
-# Prints each variant's median wall time and the slowdown ratio default / 1-thread
-# under load (the thread policy's target: <= 1.2).
+# seed images x5) run next to BUSY busy processes with the default thread policy
+# (adaptive), with a fixed count of all CPUs (--threads $(nproc), the policy
+# before it adapted) and with --threads 1, interleaved, REPEATS times each; then
+# the same alone. Prints each variant's median wall time and the slowdown ratio
+# default / 1-thread under load (the thread policy's target: <= 1.2).
 #
 #   bash bench/shared_machine.sh                  # build/bin/quickstart, 4 seeds, 2 busy, 3 repeats
 #   BUSY=1 REPEATS=5 SEEDS=8 bash bench/shared_machine.sh
@@ -35,15 +36,16 @@ median() { grep "^$1 " "$OUT/times" | awk '{print $2}' | sort -g | awk '{a[NR]=$
 
 echo "machine: $(nproc) CPUs, $(uname -r); $BIN, $SEEDS seed images x5"
 echo "alone:"
-for r in $(seq "$REPEATS"); do run alone-default; run alone-1thread --threads 1; done
+N=$(nproc)
+for r in $(seq "$REPEATS"); do run alone-default; run alone-fixed$N --threads "$N"; run alone-1thread --threads 1; done
 for i in $(seq "$BUSY"); do ( while :; do :; done ) & busy_pids+=($!); done
 sleep 1
 echo "next to $BUSY busy processes:"
 for r in $(seq "$REPEATS"); do
-  if (( r % 2 )); then run busy-default; run busy-1thread --threads 1
-  else run busy-1thread --threads 1; run busy-default; fi
+  if (( r % 2 )); then run busy-default; run busy-fixed$N --threads "$N"; run busy-1thread --threads 1
+  else run busy-1thread --threads 1; run busy-fixed$N --threads "$N"; run busy-default; fi
 done
 echo
-for v in alone-default alone-1thread busy-default busy-1thread; do printf '%-14s median %7.2f s\n' "$v" "$(median $v)"; done
-printf 'slowdown under load, default / --threads 1 (medians): %.2f (target <= 1.2)\n' \
-  "$(awk -v a="$(median busy-default)" -v b="$(median busy-1thread)" 'BEGIN{print a / b}')"
+for v in alone-default alone-fixed$N alone-1thread busy-default busy-fixed$N busy-1thread; do printf '%-14s median %7.2f s\n' "$v" "$(median $v)"; done
+ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN{printf "%.2f", a / b}'; }
+echo "slowdown under load against --threads 1 (medians): default $(ratio busy-default busy-1thread) (target <= 1.2), fixed $N threads $(ratio busy-fixed$N busy-1thread)"

@@ -6,7 +6,7 @@
 // each variant's median with its quartiles and the ratio of the medians with
 // the range the quartiles allow.
 //
-//   ./build/bin/bench_guidance_overhead                      # tiny architectures, 64x64, 7 repetitions
+//   ./build/bin/bench_guidance_overhead                      # tiny architectures, 64x64, 15 repetitions
 //   ./build/bin/bench_guidance_overhead --repeats 11 --threads 1
 //   ./build/bin/bench_guidance_overhead --full --image-size 128 --steps 10
 //   ./build/bin/bench_guidance_overhead --full --image-size 512 --device cuda --dtype fp16
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"DistDiff guidance overhead benchmark (plain img2img vs DistDiff guided, interleaved)"};
   bool full = false;
-  std::int64_t image_size = 64, steps = 50, batch = 1, repeats = 7;
+  std::int64_t image_size = 64, steps = 50, batch = 1, repeats = 15;
   std::string device = "cpu", dtype = "fp32";
   int threads = 0;
   app.add_flag("--full", full, "full SD v1-4 + CLIP ViT-B/32 architectures (random weights, same FLOPs)");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,11 +31,11 @@ namespace {
 // job, OMP_NUM_THREADS in CI) cannot leak into a case.
 class Env {
  public:
-  explicit Env(const std::map<std::string, std::optional<std::string>>& vars) {
+  Env(std::initializer_list<std::pair<const char*, const char*>> vars) {
     for (const char* name : {"DISTDIFF_NUM_THREADS", "OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK",
                              "DISTDIFF_ADAPTIVE_THREADS"})
       set(name, std::nullopt);
-    for (const auto& [k, v] : vars) set(k, v);
+    for (const auto& [k, v] : vars) set(k, std::string(v));
   }
   ~Env() {
     for (const auto& [k, v] : saved_) {
@@ -94,7 +95,7 @@ std::string stat_file(const std::map<int, long>& busy) {
 }  // namespace
 
 TEST_CASE("An explicit thread count wins and is not adaptive", "[core][threads]") {
-  Env env({{"DISTDIFF_NUM_THREADS", "3"}, {"OMP_NUM_THREADS", "5"}, {"SLURM_CPUS_PER_TASK", "7"}});
+  Env env{{"DISTDIFF_NUM_THREADS", "3"}, {"OMP_NUM_THREADS", "5"}, {"SLURM_CPUS_PER_TASK", "7"}};
   const auto a = resolve_cpu_threads(4);
   CHECK(a.threads == 4);
   CHECK(a.ceiling == 4);
@@ -104,21 +105,21 @@ TEST_CASE("An explicit thread count wins and is not adaptive", "[core][threads]"
 
 TEST_CASE("DISTDIFF_NUM_THREADS, then OMP_NUM_THREADS, fix the count", "[core][threads]") {
   {
-    Env env({{"DISTDIFF_NUM_THREADS", "3"}, {"OMP_NUM_THREADS", "5"}});
+    Env env{{"DISTDIFF_NUM_THREADS", "3"}, {"OMP_NUM_THREADS", "5"}};
     const auto a = resolve_cpu_threads();
     CHECK(a.threads == 3);
     CHECK(a.source == "DISTDIFF_NUM_THREADS");
     CHECK_FALSE(a.adaptive);
   }
   {
-    Env env({{"OMP_NUM_THREADS", "5,2"}});  // nested list: the outer level counts
+    Env env{{"OMP_NUM_THREADS", "5,2"}};  // nested list: the outer level counts
     const auto a = resolve_cpu_threads();
     CHECK(a.threads == 5);
     CHECK(a.source == "OMP_NUM_THREADS");
     CHECK_FALSE(a.adaptive);
   }
   {
-    Env env({{"DISTDIFF_NUM_THREADS", "lots"}, {"OMP_NUM_THREADS", "0"}});  // not positive integers: ignored
+    Env env{{"DISTDIFF_NUM_THREADS", "lots"}, {"OMP_NUM_THREADS", "0"}};  // not positive integers: ignored
     const auto a = resolve_cpu_threads();
     CHECK(a.source != "DISTDIFF_NUM_THREADS");
     CHECK(a.source != "OMP_NUM_THREADS");
@@ -127,10 +128,10 @@ TEST_CASE("DISTDIFF_NUM_THREADS, then OMP_NUM_THREADS, fix the count", "[core][t
 }
 
 TEST_CASE("SLURM_CPUS_PER_TASK is the allocation, capped by the affinity mask", "[core][threads]") {
-  const int cpus = static_cast<int>(detail::affinity_cpus().size());
+  const int cpus = static_cast<int>(distdiff::detail::affinity_cpus().size());
   REQUIRE(cpus >= 1);
   {
-    Env env({{"SLURM_CPUS_PER_TASK", "1"}});
+    Env env{{"SLURM_CPUS_PER_TASK", "1"}};
     const auto a = resolve_cpu_threads();
     CHECK(a.threads == 1);
     CHECK(a.ceiling == 1);
@@ -138,7 +139,7 @@ TEST_CASE("SLURM_CPUS_PER_TASK is the allocation, capped by the affinity mask", 
     CHECK_FALSE(a.adaptive);  // nothing to lower
   }
   {
-    Env env({{"SLURM_CPUS_PER_TASK", "4096"}});
+    Env env{{"SLURM_CPUS_PER_TASK", "4096"}};
     const auto a = resolve_cpu_threads();
     CHECK(a.ceiling == cpus);
     CHECK(a.adaptive == (cpus > 1));
@@ -146,8 +147,8 @@ TEST_CASE("SLURM_CPUS_PER_TASK is the allocation, capped by the affinity mask", 
 }
 
 TEST_CASE("Without settings the affinity mask decides", "[core][threads]") {
-  Env env({});
-  const int cpus = static_cast<int>(detail::affinity_cpus().size());
+  Env env{};
+  const int cpus = static_cast<int>(distdiff::detail::affinity_cpus().size());
   const auto all = resolve_cpu_threads();
   CHECK(all.affinity_cpus == cpus);
   CHECK(all.ceiling <= cpus);
@@ -162,23 +163,23 @@ TEST_CASE("Without settings the affinity mask decides", "[core][threads]") {
 }
 
 TEST_CASE("DISTDIFF_ADAPTIVE_THREADS=0 keeps the allocation fixed", "[core][threads]") {
-  Env env({{"DISTDIFF_ADAPTIVE_THREADS", "0"}, {"SLURM_CPUS_PER_TASK", "2"}});
+  Env env{{"DISTDIFF_ADAPTIVE_THREADS", "0"}, {"SLURM_CPUS_PER_TASK", "2"}};
   CHECK_FALSE(resolve_cpu_threads().adaptive);
 }
 
 TEST_CASE("cgroup CPU quotas round up to whole CPUs", "[core][threads]") {
   test::TempDir dir("cgroup");
-  CHECK_FALSE(detail::cgroup_cpu_quota(dir.path.string()).has_value());  // no files
+  CHECK_FALSE(distdiff::detail::cgroup_cpu_quota(dir.path.string()).has_value());  // no files
   write(dir / "v2/cpu.max", "150000 100000\n");
-  CHECK(detail::cgroup_cpu_quota((dir / "v2").string()) == 2);
+  CHECK(distdiff::detail::cgroup_cpu_quota((dir / "v2").string()) == 2);
   write(dir / "v2max/cpu.max", "max 100000\n");
-  CHECK_FALSE(detail::cgroup_cpu_quota((dir / "v2max").string()).has_value());
+  CHECK_FALSE(distdiff::detail::cgroup_cpu_quota((dir / "v2max").string()).has_value());
   write(dir / "v1/cpu/cpu.cfs_quota_us", "50000\n");
   write(dir / "v1/cpu/cpu.cfs_period_us", "100000\n");
-  CHECK(detail::cgroup_cpu_quota((dir / "v1").string()) == 1);
+  CHECK(distdiff::detail::cgroup_cpu_quota((dir / "v1").string()) == 1);
   write(dir / "v1none/cpu/cpu.cfs_quota_us", "-1\n");
   write(dir / "v1none/cpu/cpu.cfs_period_us", "100000\n");
-  CHECK_FALSE(detail::cgroup_cpu_quota((dir / "v1none").string()).has_value());
+  CHECK_FALSE(distdiff::detail::cgroup_cpu_quota((dir / "v1none").string()).has_value());
 }
 
 TEST_CASE("threads_for_load keeps the idle CPUs, at least one, at most the ceiling", "[core][threads]") {
@@ -227,7 +228,7 @@ TEST_CASE("CpuLoadSampler reads this machine's /proc/stat", "[core][threads]") {
 TEST_CASE("set_cpu_threads applies the allocation to LibTorch and describes it", "[core][threads]") {
   const int before = at::get_num_threads();
   {
-    Env env({});
+    Env env{};
     CHECK(set_cpu_threads(3) == 3);
     CHECK(at::get_num_threads() == 3);
     CHECK(cpu_allocation().source == "--threads");
@@ -236,7 +237,7 @@ TEST_CASE("set_cpu_threads applies the allocation to LibTorch and describes it",
     CHECK(at::get_num_threads() == 3);
   }
   {
-    Env env({{"OMP_NUM_THREADS", "1"}});
+    Env env{{"OMP_NUM_THREADS", "1"}};
     CHECK(set_cpu_threads() == 1);
     CHECK(at::get_num_threads() == 1);
     CHECK(describe_cpu_threads() == "1 thread (OMP_NUM_THREADS)");
