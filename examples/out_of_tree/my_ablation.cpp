@@ -1,0 +1,12 @@
+// my_ablation.cpp: in experiments/ (→ ./build/bin/my_ablation) or in your own repository
+#include "distdiff/distdiff.hpp"
+
+using NoGroupsKMeans = distdiff::DistDiff<distdiff::with_group_prototypes<distdiff::KMeansGroups>,
+                                          distdiff::with_label<"my-ablation">>;
+
+int main(int argc, char** argv) {
+  distdiff::Preset<NoGroupsKMeans> preset;
+  preset.method.group_prototypes.k = 4;     // numbers are runtime members
+  preset.guidance.rho = 0.05;
+  return distdiff::expand_main(argc, argv, preset, "My ablation");
+}
