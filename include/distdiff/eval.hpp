@@ -3,5 +3,6 @@
 // statistics), its Inception-v3 network, and image sources for it.
 #include "distdiff/eval/fid.hpp"
 #include "distdiff/eval/fid_between.hpp"
+#include "distdiff/eval/zero_shot.hpp"
 #include "distdiff/eval/image_files.hpp"
 #include "distdiff/eval/inception.hpp"

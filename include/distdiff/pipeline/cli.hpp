@@ -24,6 +24,7 @@
 #include "distdiff/core/threads.hpp"
 #include "distdiff/data/any.hpp"
 #include "distdiff/data/shapes.hpp"
+#include "distdiff/eval/zero_shot.hpp"
 #include "distdiff/models/clip/clip_model.hpp"
 #include "distdiff/models/clip/io.hpp"
 #include "distdiff/models/stable_diffusion.hpp"
@@ -66,14 +67,13 @@ inline RuntimeOptions parse_runtime(const std::string& device, const std::string
   return rt;
 }
 
-// Class text features for zero-shot energy terms (GIF-SD): CLIP's text tower
-// and projection on "This is a photo of a {class}".
-template <class Features>
-torch::Tensor class_text_features(const std::vector<std::string>& classes, const std::filesystem::path& clip_dir,
-                                  const RuntimeOptions& rt, std::int64_t feature_dim, std::uint64_t seed) {
+// CLIP text embeddings (text tower + projection) of one prompt per class, from
+// the CLIPModel in clip_dir (its tokenizer files beside it), or a random tiny
+// CLIP when clip_dir is empty.
+inline torch::Tensor class_text_embeddings(const std::vector<std::string>& prompts,
+                                           const std::filesystem::path& clip_dir, const RuntimeOptions& rt,
+                                           std::int64_t feature_dim, std::uint64_t seed) {
   torch::NoGradGuard no_grad;
-  std::vector<std::string> prompts;
-  for (const auto& c : classes) prompts.push_back(format_prompt("This is a photo of a {}", c));
   models::ClipModel clip{nullptr};
   models::ClipTokenizer tok;
   if (clip_dir.empty()) {
@@ -88,6 +88,15 @@ torch::Tensor class_text_features(const std::vector<std::string>& classes, const
   }
   clip->to(rt.device, models::clip_compute_dtype(rt));
   return clip->text_embeds(tok.batch_encode(prompts).to(rt.device)).to(torch::kFloat32);
+}
+
+// Class text features for zero-shot energy terms (GIF-SD): "This is a photo of a {class}".
+template <class Features>
+torch::Tensor class_text_features(const std::vector<std::string>& classes, const std::filesystem::path& clip_dir,
+                                  const RuntimeOptions& rt, std::int64_t feature_dim, std::uint64_t seed) {
+  std::vector<std::string> prompts;
+  for (const auto& c : classes) prompts.push_back(format_prompt("This is a photo of a {}", c));
+  return class_text_embeddings(prompts, clip_dir, rt, feature_dim, seed);
 }
 
 // One run of a sweep: a name (its output subfolder) and a change to the method.
@@ -130,6 +139,8 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
   app.add_option("--grid", cfg.grid_seeds, "rows of grid.png (0: none)")->capture_default_str();
   app.add_flag("--no-seed-augment", [&](std::int64_t) { cfg.augment_seed = false; }, "no rotation/flip of the seed image");
   app.add_flag("--fresh", fresh, "refuse to resume an existing run in --out");
+  bool no_agreement = false;
+  app.add_flag("--no-class-agreement", no_agreement, "skip the zero-shot class agreement of the summary");
   app.add_option("--steps", g.num_inference_steps, "DDIM steps")->capture_default_str();
   app.add_option("--strength", g.strength, "img2img strength")->capture_default_str();
   app.add_option("--scale", g.guidance_scale, "classifier-free guidance scale")->capture_default_str();
@@ -197,6 +208,25 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
           data.class_names(), clip_dir, rt, models.features.feature_dim(), cfg.seed);
     }
 
+    // With real weights: how many generated images the CLIP of --clip still
+    // assigns to their seed's class (zero-shot), next to the same share on the
+    // seed images. Needs a full CLIPModel folder (text tower + tokenizer).
+    torch::Tensor class_text;
+    ClassAgreement seed_agreement;
+    if (real && !no_agreement) {
+      try {
+        std::vector<std::string> prompts;
+        for (std::size_t k = 0; k < data.class_names().size(); ++k)
+          prompts.push_back(data.prompt(static_cast<std::int64_t>(k)));
+        class_text = class_text_embeddings(prompts, clip_dir, rt, models.features.feature_dim(), cfg.seed);
+        seed_agreement = dataset_class_agreement(models.features, class_text, data, cfg.image_size,
+                                                 cfg.max_seed_images >= 0 ? std::size_t(cfg.max_seed_images) : 0);
+      } catch (const std::exception& e) {
+        class_text = torch::Tensor();
+        std::cerr << "  class agreement: not measured (" << e.what() << ")\n";
+      }
+    }
+
     auto run_one = [&](const Method& m, const ExpandConfig& c, const std::string& heading) {
       if (!heading.empty()) std::cerr << "\n== " << heading << ": " << m.describe() << "\n";
       const auto t1 = std::chrono::steady_clock::now();
@@ -214,6 +244,14 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
         const double b = *report.mean_energy_before, a = *report.mean_energy_after;
         std::printf("  energy before -> after guidance (mean over the generated images): %.4f -> %.4f (%+.2f%%)\n",
                     b, a, b != 0 ? 100.0 * (a - b) / std::abs(b) : 0.0);
+      }
+      if (class_text.defined()) {
+        const auto gen = generated_class_agreement(models.features, class_text, c.output_dir, data.class_names(),
+                                                   c.image_size);
+        std::printf("  class agreement (zero-shot, --clip's text tower on the dataset's prompts): %.1f%% of %lld "
+                    "generated images keep their seed image's class (seed images: %.1f%% of %lld)\n",
+                    100.0 * gen.share(), (long long)gen.images, 100.0 * seed_agreement.share(),
+                    (long long)seed_agreement.images);
       }
       std::printf("  outputs: %s/<class>/<seed>_<i>.png, manifest.jsonl, manifest.csv, run.json%s\n",
                   c.output_dir.string().c_str(), c.grid_seeds > 0 ? ", grid.png" : "");
