@@ -134,13 +134,8 @@ struct UNetConfig {
         if (j.contains(key) && !j[key].is_null()) field = j[key].get<std::decay_t<decltype(field)>>();
       };
       // Integers in [0, hi] (ceilings in weights/config.hpp); validate() checks the lower bounds.
-      auto int_in = [&](const nlohmann::json& v, const std::string& key, std::int64_t hi) {
-        try {
-          return detail::json_int_in(v, key, 0, hi);
-        } catch (const std::runtime_error& e) {
-          fail(e.what());
-        }
-        return std::int64_t{0};
+      auto int_in = [](const nlohmann::json& v, const std::string& key, std::int64_t hi) {
+        return detail::config_int_in("UNetConfig::from_json", v, key, 0, hi);
       };
       auto get_int = [&](const char* key, std::int64_t& field, std::int64_t hi) {
         if (j.contains(key) && !j[key].is_null()) field = int_in(j[key], key, hi);

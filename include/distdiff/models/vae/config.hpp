@@ -80,12 +80,7 @@ struct VaeConfig {
     VaeConfig c;
     // An integer in [0, hi] (ceilings in weights/config.hpp); validate() checks the lower bounds.
     auto int_in = [&](const nlohmann::json& v, const std::string& key, std::int64_t hi) {
-      try {
-        return detail::json_int_in(v, key, 0, hi);
-      } catch (const std::runtime_error& e) {
-        fail(e.what());
-      }
-      return std::int64_t{0};
+      return detail::config_int_in(source, v, key, 0, hi);
     };
     auto get_int = [&](const char* key, std::int64_t& out, std::int64_t hi) {
       if (!j.contains(key) || j.at(key).is_null()) return;

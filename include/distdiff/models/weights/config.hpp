@@ -72,6 +72,17 @@ inline std::int64_t json_int_in(const nlohmann::json& v, const std::string& key,
   return v.get<std::int64_t>();
 }
 
+// json_int_in for a model config reader: the error is std::invalid_argument
+// prefixed with `who` (the reader or the file), as the readers' other errors.
+inline std::int64_t config_int_in(const std::string& who, const nlohmann::json& v, const std::string& key,
+                                  std::int64_t lo, std::int64_t hi) {
+  try {
+    return json_int_in(v, key, lo, hi);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(who + ": " + e.what());
+  }
+}
+
 template <class T>
 struct json_is_vector : std::false_type {};
 template <class T, class A>
