@@ -16,7 +16,9 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 
@@ -35,22 +37,27 @@ class CpuGovernor {
     changes_ = 0;
     sampler_.reset();
     if (a.adaptive) sampler_.emplace();
-    last_ = std::chrono::steady_clock::now();
+    last_ns_ = now_ns();
+    threads_ = a.threads;
+    adaptive_ = a.adaptive;
     apply(a.threads);
   }
 
   // Re-measure the load if `interval` has passed; returns the thread count.
+  // The fast path (no re-measurement due) reads two atomics.
   int tick() {
-    if (!alloc_.adaptive) return alloc_.threads;
-    const auto now = std::chrono::steady_clock::now();
-    if (std::chrono::duration<double>(now - last_).count() < interval_) return alloc_.threads;
+    if (!adaptive_.load(std::memory_order_relaxed)) return threads_.load(std::memory_order_relaxed);
+    const auto now = now_ns();
+    if (double(now - last_ns_.load(std::memory_order_relaxed)) < interval_ * 1e9)
+      return threads_.load(std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
     if (!sampler_) return alloc_.threads;
-    last_ = now;
+    last_ns_ = now;
     if (const auto others = sampler_->sample()) {
       const int n = threads_for_load(alloc_.ceiling, sampler_->cpu_count(), *others);
       if (n != alloc_.threads) {
         alloc_.threads = n;
+        threads_ = n;
         ++changes_;
         apply(n);
       }
@@ -62,9 +69,17 @@ class CpuGovernor {
     std::lock_guard lock(mutex_);
     return alloc_;
   }
-  int changes() const { return changes_; }
+  int changes() const {
+    std::lock_guard lock(mutex_);
+    return changes_;
+  }
 
  private:
+  static std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   static void apply(int n) {
     at::set_num_threads(n);
     using SetThreads = void (*)(int);
@@ -76,7 +91,9 @@ class CpuGovernor {
   double interval_ = 0.3;
   int changes_ = 0;
   std::optional<CpuLoadSampler> sampler_;
-  std::chrono::steady_clock::time_point last_{};
+  std::atomic<bool> adaptive_{false};
+  std::atomic<int> threads_{1};
+  std::atomic<std::int64_t> last_ns_{0};
 };
 
 inline CpuGovernor& cpu_governor() {
