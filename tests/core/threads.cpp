@@ -245,4 +245,28 @@ TEST_CASE("set_cpu_threads applies the allocation to LibTorch and describes it",
   set_cpu_threads(before);
 }
 
+TEST_CASE("The governor lowers the thread count under load and restores it when the load goes", "[core][threads]") {
+  const int before = at::get_num_threads();
+  test::TempDir dir("governor");
+  const auto stat = dir / "stat";
+  write(stat, stat_file({{0, 100}, {1, 100}}));
+  CpuAllocation a;
+  a.threads = a.ceiling = 2;
+  a.adaptive = true;
+  a.source = "test";
+  auto& g = distdiff::detail::cpu_governor();
+  g.configure(a, /*interval_s=*/0.0, CpuLoadSampler({0, 1}, stat.string()));
+  CHECK(at::get_num_threads() == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  write(stat, stat_file({{0, 100000}, {1, 100000}}));   // both CPUs busy with somebody else's work
+  CHECK(cpu_threads_tick() == 1);
+  CHECK(at::get_num_threads() == 1);
+  CHECK(cpu_thread_changes() == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(cpu_threads_tick() == 2);                        // no new busy ticks: the CPUs are free again
+  CHECK(at::get_num_threads() == 2);
+  CHECK(cpu_thread_changes() == 2);
+  set_cpu_threads(before);
+}
+
 }  // namespace DISTDIFF_UNITY_ID

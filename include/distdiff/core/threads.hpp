@@ -30,13 +30,17 @@ namespace detail {
 
 class CpuGovernor {
  public:
-  void configure(const CpuAllocation& a, double interval_s = 0.3) {
+  // `load` replaces the sampler of this process' CPUs and /proc/stat (tests).
+  void configure(const CpuAllocation& a, double interval_s = 0.3, std::optional<CpuLoadSampler> load = {}) {
     std::lock_guard lock(mutex_);
     alloc_ = a;
     interval_ = interval_s;
     changes_ = 0;
     sampler_.reset();
-    if (a.adaptive) sampler_.emplace();
+    if (a.adaptive) {
+      if (load) sampler_.emplace(std::move(*load));
+      else sampler_.emplace();
+    }
     last_ns_ = now_ns();
     threads_ = a.threads;
     adaptive_ = a.adaptive;
