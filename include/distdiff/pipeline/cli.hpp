@@ -215,6 +215,10 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
         std::printf("  energy before -> after guidance (mean over the generated images): %.4f -> %.4f (%+.2f%%)\n",
                     b, a, b != 0 ? 100.0 * (a - b) / std::abs(b) : 0.0);
       }
+      if (report.images_nonfinite_total)
+        std::printf("  guidance: %lld images met a NaN or an infinity and kept the unguided latent of that step "
+                    "(manifest field \"nonfinite\")\n",
+                    (long long)report.images_nonfinite_total);
       std::printf("  outputs: %s/<class>/<seed>_<i>.png, manifest.jsonl, manifest.csv, run.json%s\n",
                   c.output_dir.string().c_str(), c.grid_seeds > 0 ? ", grid.png" : "");
     };
