@@ -11,6 +11,7 @@
 #include "distdiff/data/shapes.hpp"
 #include "distdiff/models/stable_diffusion.hpp"
 #include "distdiff/pipeline/expand.hpp"
+#include "support/pinned_threads.hpp"
 
 using namespace distdiff;
 namespace fs = std::filesystem;
@@ -44,13 +45,6 @@ struct NanUpdate {
   using component_tag = update_rule_tag;
   torch::Tensor update(const torch::Tensor& p, const torch::Tensor&, double) const { return p * kNaN; }
   std::string name() const { return "nan-update"; }
-};
-
-// Byte comparisons between runs need a fixed thread count: the adaptive count
-// (core/threads.hpp) may change between them, and so would the float sums.
-struct OneThread {
-  OneThread() { set_cpu_threads(1); }
-  ~OneThread() { set_cpu_threads(); }
 };
 
 fs::path temp_dir(const std::string& name) {
@@ -96,7 +90,7 @@ bool readable_png(const fs::path& p) {
 
 TEST_CASE("a NaN energy skips the guided step: images come from the unguided latent, the manifest says so",
           "[pipeline][nonfinite]") {
-  const OneThread pinned;
+  const test::PinnedThreads pinned(1);  // byte comparisons need a fixed thread count
   const auto base = temp_dir("nan");
   const auto data = make_shapes_dataset(1, 32, 21);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 22);
@@ -152,7 +146,7 @@ TEST_CASE("a NaN energy skips the guided step: images come from the unguided lat
 }
 
 TEST_CASE("an infinite energy for one class is handled per image; the others are guided", "[pipeline][nonfinite]") {
-  const OneThread pinned;
+  const test::PinnedThreads pinned(1);  // byte comparisons need a fixed thread count
   const auto base = temp_dir("inf");
   const auto data = make_shapes_dataset(1, 32, 23);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 24);
