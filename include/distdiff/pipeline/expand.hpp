@@ -11,7 +11,9 @@
 //
 // Resumable: a batch whose images are all in the manifest is skipped, so a
 // killed run continues where it stopped and produces the same files as an
-// uninterrupted one. Validation (K larger than a class, bad settings) happens
+// uninterrupted one (a torn last manifest line is cut, images on disk without
+// a manifest line are generated again, temporaries of an interrupted atomic
+// write are removed; tests/pipeline/crash.cpp kills runs with SIGKILL). Validation (K larger than a class, bad settings) happens
 // before anything is written.
 #include <torch/torch.h>
 
@@ -246,6 +248,9 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     GuidedSampler sampler(method, models, report.prototypes, cfg.guidance);
 
     fs::create_directories(out);
+    // A run killed inside an atomic write leaves its temporary file behind.
+    if (const auto n = detail::remove_stale_temporaries(out))
+      std::cerr << "expand: removed " << n << " temporary file(s) of an interrupted run in '" << out.string() << "'\n";
     nlohmann::json run = nlohmann::json::object();
     run["settings"] = settings;
     run["provenance"] = cfg.extra_provenance;
