@@ -160,16 +160,14 @@ struct ManifestEntry {
 
 namespace detail {
 
-// Calls fn(object, line, where) for each non-blank line of a manifest.jsonl,
-// with `line` 1-based and `where` = "<who>: '<path>' line <n>" for errors. A
-// final line without its newline that is not valid JSON (a run killed while
-// appending) is skipped; any other line that is not valid JSON, or holds a
-// duplicate key or a NUL byte, is an error.
+// Calls fn(object, line, where) for each non-blank line of a manifest.jsonl's
+// `content`, with `line` 1-based and `where` = "<who>: '<name>' line <n>" for
+// errors. A final line without its newline that is not valid JSON (a run
+// killed while appending) is skipped; any other line that is not valid JSON,
+// or holds a duplicate key or a NUL byte, is an error. (Torch-free: fuzzed by
+// fuzz/manifest_fuzz.cpp.)
 template <class Fn>
-void for_each_manifest_line(const std::filesystem::path& jsonl, const std::string& who, Fn&& fn) {
-  std::ifstream in(jsonl, std::ios::binary);
-  if (!in) throw std::runtime_error(who + ": cannot open the manifest " + jsonl.string());
-  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+void for_each_manifest_line_in(const std::string& content, const std::string& name, const std::string& who, Fn&& fn) {
   std::size_t line = 0;
   for (std::size_t begin = 0; begin < content.size();) {
     ++line;
@@ -179,7 +177,7 @@ void for_each_manifest_line(const std::filesystem::path& jsonl, const std::strin
     begin = torn ? content.size() : nl + 1;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = who;
-    where.append(": '").append(jsonl.string()).append("' line ").append(std::to_string(line));
+    where.append(": '").append(name).append("' line ").append(std::to_string(line));
     // nlohmann's parser keeps the last of duplicate keys and stops at a NUL
     // byte: both would let a malformed line through, so both are errors.
     if (const auto nul = text.find('\0'); nul != std::string::npos) {
@@ -208,7 +206,28 @@ void for_each_manifest_line(const std::filesystem::path& jsonl, const std::strin
   }
 }
 
+// The same for the file `jsonl`.
+template <class Fn>
+void for_each_manifest_line(const std::filesystem::path& jsonl, const std::string& who, Fn&& fn) {
+  std::ifstream in(jsonl, std::ios::binary);
+  if (!in) throw std::runtime_error(who + ": cannot open the manifest " + jsonl.string());
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for_each_manifest_line_in(content, jsonl.string(), who, std::forward<Fn>(fn));
+}
+
 }  // namespace detail
+
+// Parses the text of a manifest.jsonl (`name` is shown in errors), in file
+// order. A torn last line is skipped; a malformed line elsewhere is one error
+// naming the line.
+inline std::vector<ManifestEntry> parse_manifest(const std::string& content, const std::string& name = "<memory>") {
+  std::vector<ManifestEntry> entries;
+  detail::for_each_manifest_line_in(content, name, "read_manifest",
+                                    [&](nlohmann::json j, std::size_t, const std::string& where) {
+                                      entries.push_back(ManifestEntry::from_json(j, where));
+                                    });
+  return entries;
+}
 
 // Reads <out>/manifest.jsonl (no file: no entries), in file order. A torn last
 // line is skipped; a malformed line elsewhere is one error naming the line.
