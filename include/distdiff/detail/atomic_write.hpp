@@ -47,10 +47,10 @@ inline bool is_temporary_name(const std::string& name) {
 }
 
 // Removes the temporaries that a process killed inside write_file_atomic()
-// leaves behind, in `dir` and the folders directly below it (a run folder and
-// its class folders). Returns how many were removed. Only for folders one
-// process writes at a time (a resumed run).
-inline std::size_t remove_stale_temporaries(const std::filesystem::path& dir) {
+// leaves behind, in `dir` and (with `subfolders`) the folders directly below
+// it (a run folder and its class folders). Returns how many were removed. Only
+// for folders one process writes at a time (a resumed run).
+inline std::size_t remove_stale_temporaries(const std::filesystem::path& dir, bool subfolders = true) {
   namespace fs = std::filesystem;
   std::size_t removed = 0;
   std::error_code ec;
@@ -61,6 +61,7 @@ inline std::size_t remove_stale_temporaries(const std::filesystem::path& dir) {
   };
   if (!fs::is_directory(dir, ec)) return 0;
   sweep(dir);
+  if (!subfolders) return removed;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
     if (it->is_directory(ec)) sweep(it->path());
   return removed;
