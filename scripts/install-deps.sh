@@ -12,4 +12,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   libtorch-dev libopenblas0-pthread \
   xtensor-dev librange-v3-dev libboost-dev catch2 \
   libstb-dev nlohmann-json3-dev libcli11-dev libmatio-dev libbenchmark-dev \
-  dataset-fashion-mnist >/dev/null
+  dataset-fashion-mnist \
+  clang libclang-rt-14-dev >/dev/null  # fuzz/run.sh (libFuzzer), run by .ci/run

@@ -179,6 +179,46 @@ TEST_CASE("a header claiming a huge image is rejected before decoding", "[io][er
   CHECK_NOTHROW(distdiff::read_image(tmp / "small.png"));
 }
 
+// Found by fuzz/image_fuzz.cpp: inputs that stb_image 2.27 mishandles, each
+// refused by decode_image with one std::runtime_error.
+TEST_CASE("fuzz regressions: bad JPEG Huffman tables, negative and zero BMP sizes", "[io][errors][fuzz]") {
+  // A JPEG whose Huffman table declares more than 256 codes: stb 2.27 writes
+  // past its 257-byte size table. Refused before stb parses it.
+  auto jpg = distdiff::encode_jpeg(smooth(16, 16));
+  std::size_t dht = 0;
+  for (std::size_t i = 2; i + 1 < jpg.size(); ++i)
+    if (jpg[i] == 0xFF && jpg[i + 1] == 0xC4) {
+      dht = i;
+      break;
+    }
+  REQUIRE(dht > 0);
+  REQUIRE(distdiff::detail::jpeg_huffman_tables_ok(jpg));
+  for (std::size_t k = 0; k < 16; ++k) jpg[dht + 5 + k] = 0xFF;  // 16 x 255 codes in the first table
+  CHECK_FALSE(distdiff::detail::jpeg_huffman_tables_ok(jpg));
+  CHECK_THROWS_WITH(distdiff::decode_image(jpg, 3, "dht.jpg"),
+                    Catch::Contains("dht.jpg") && Catch::Contains("more than 256 codes"));
+
+  // A top-down BMP (negative height): stb's header reader reports the height
+  // as negative, which slipped under the pixel limit, and decodes |height| rows.
+  const Image img = pattern(5, 3, 3);
+  std::vector<std::uint8_t> bmp;
+  stbi_write_bmp_to_func(&distdiff::detail::append_bytes, &bmp, 5, 3, 3, img.pixels.data());
+  auto put32 = [&](std::size_t at, std::int32_t v) {
+    for (int i = 0; i < 4; ++i) bmp[at + std::size_t(i)] = static_cast<std::uint8_t>(std::uint32_t(v) >> (8 * i));
+  };
+  put32(22, -3);  // the same image, top-down
+  CHECK(distdiff::decode_image(bmp).height == 3);
+  distdiff::set_max_image_pixels(1000);
+  put32(22, -100000);
+  CHECK_THROWS_WITH(distdiff::decode_image(bmp, 3, "tall.bmp"),
+                    Catch::Contains("5x100000") && Catch::Contains("more than the limit of 1000"));
+  distdiff::set_max_image_pixels(distdiff::kDefaultMaxImagePixels);
+  // Width 0: stb decodes an empty image; one runtime_error, not Image's invalid_argument.
+  put32(22, 3);
+  put32(18, 0);
+  CHECK_THROWS_AS(distdiff::decode_image(bmp, 3, "empty.bmp"), std::runtime_error);
+}
+
 TEST_CASE("writers are atomic: failures leave no file behind", "[io][atomic]") {
   distdiff::test::TempDir tmp("io-atomic");
   const Image good = pattern(4, 4, 3);

@@ -242,6 +242,39 @@ TEST_CASE("a run stopped after one epoch and resumed equals an uninterrupted run
                     Catch::Contains("different settings") && Catch::Contains("cutout"));
 }
 
+TEST_CASE("a save killed midway keeps the previous checkpoint; the next save cleans up", "[train][checkpoint][crash]") {
+  TempDir tmp;
+  auto net = make_classifier("resnet_tiny", 3);
+  Sgd opt(net.module().named_parameters());
+  CheckpointRecord rec;
+  rec.epochs_done = 1;
+  rec.seed = 9;
+  rec.history.resize(1);
+  save_checkpoint(tmp.path, net.module(), opt, rec);
+  const auto saved = net.module().named_parameters()["fc.weight"].clone();
+  // What SIGKILL during the save of epoch 2 leaves: its tensor file written
+  // (the record still names epoch 1), and temporaries of the atomic writes.
+  fs::copy_file(tmp.path / "checkpoint-e0001.safetensors", tmp.path / "checkpoint-e0002.safetensors");
+  std::ofstream(tmp.path / ".checkpoint.json.tmp-77-0") << "{\"epochs_done\": 2";
+  std::ofstream(tmp.path / ".checkpoint-e0002.safetensors.tmp-77-1") << "half";
+  {
+    torch::NoGradGuard ng;
+    net.module().named_parameters()["fc.weight"].add_(1.0);
+  }
+  const auto loaded = load_checkpoint(tmp.path, net.module(), opt);
+  REQUIRE(loaded.has_value());
+  CHECK(loaded->epochs_done == 1);
+  CHECK(torch::equal(net.module().named_parameters()["fc.weight"], saved));
+
+  rec.epochs_done = 2;
+  rec.history.resize(2);
+  save_checkpoint(tmp.path, net.module(), opt, rec);
+  std::set<std::string> files;
+  for (const auto& e : fs::directory_iterator(tmp.path)) files.insert(e.path().filename().string());
+  CHECK(files == std::set<std::string>{"checkpoint.json", "checkpoint-e0002.safetensors"});
+  CHECK(load_checkpoint(tmp.path, net.module(), opt)->epochs_done == 2);
+}
+
 TEST_CASE("broken checkpoints are reported, not half-loaded", "[train][checkpoint]") {
   TempDir tmp;
   auto net = make_classifier("resnet_tiny", 3);

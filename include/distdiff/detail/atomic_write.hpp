@@ -3,6 +3,7 @@
 // to a temporary file in the same folder, which is then renamed over the
 // destination (rename within one filesystem is atomic on POSIX).
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +31,40 @@ inline std::filesystem::path temporary_sibling(const std::filesystem::path& path
   name.push_back('-');
   name.append(std::to_string(n));
   return path.parent_path() / name;
+}
+
+// True for a name temporary_sibling() makes: ".<name>.tmp-<digits>-<digits>".
+inline bool is_temporary_name(const std::string& name) {
+  if (name.size() < 9 || name[0] != '.') return false;
+  const auto at = name.rfind(".tmp-");
+  if (at == std::string::npos || at < 2) return false;
+  const std::string rest = name.substr(at + 5);
+  const auto dash = rest.find('-');
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  return dash != std::string::npos && digits(rest.substr(0, dash)) && digits(rest.substr(dash + 1));
+}
+
+// Removes the temporaries that a process killed inside write_file_atomic()
+// leaves behind, in `dir` and (with `subfolders`) the folders directly below
+// it (a run folder and its class folders). Returns how many were removed. Only
+// for folders one process writes at a time (a resumed run).
+inline std::size_t remove_stale_temporaries(const std::filesystem::path& dir, bool subfolders = true) {
+  namespace fs = std::filesystem;
+  std::size_t removed = 0;
+  std::error_code ec;
+  auto sweep = [&](const fs::path& d) {
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec) && is_temporary_name(it->path().filename().string()) && fs::remove(it->path(), ec))
+        ++removed;
+  };
+  if (!fs::is_directory(dir, ec)) return 0;
+  sweep(dir);
+  if (!subfolders) return removed;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_directory(ec)) sweep(it->path());
+  return removed;
 }
 
 // Writes `bytes` to `path` atomically, creating the parent folders. On any

@@ -80,6 +80,72 @@ inline bool jpeg_has_end_marker(std::span<const std::uint8_t> b) {
   return false;
 }
 
+// stb_image 2.27 (Debian bookworm's libstb) does not check that a Huffman
+// table (DHT segment) declares at most 256 codes, and writes past its 257-byte
+// size table when it declares more (found by fuzz/image_fuzz.cpp; fixed
+// upstream in 2.28). This walks the segments the way stb reads them — each
+// marker's length (before the frame header, bytes up to the next FF are
+// skipped), DHT and DQT table by table (stb may read past their
+// length), entropy-coded data up to the next marker that is not a stuffed
+// FF 00 or a restart — and returns false for a DHT table with more
+// than 256 codes, so decode_image refuses the file before stb parses it.
+inline bool jpeg_huffman_tables_ok(std::span<const std::uint8_t> b) {
+  const std::size_t n = b.size();
+  // stb takes FF (FF...) D8 as the start of a JPEG
+  std::size_t i = 0;
+  if (n < 2 || b[0] != 0xFF) return true;
+  while (i < n && b[i] == 0xFF) ++i;
+  if (i >= n || b[i] != 0xD8) return true;
+  ++i;
+  bool frame = false;  // after the frame header (SOF0-2)
+  while (i < n) {
+    if (b[i] != 0xFF) {
+      if (frame) return true;  // not a marker: stb stops here ("expected marker")
+      ++i;                     // before the frame header stb scans for the next marker
+      continue;
+    }
+    while (i < n && b[i] == 0xFF) ++i;  // fill bytes
+    if (i >= n) return true;
+    const std::uint8_t m = b[i++];
+    if (m == 0xD9) return true;                                   // EOI
+    if (m >= 0xC0 && m <= 0xC2) frame = true;
+    if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue;  // no length
+    if (i + 2 > n) return true;
+    const std::size_t len = (std::size_t(b[i]) << 8) | b[i + 1];
+    std::size_t next = i + len;  // APPn, COM, SOF, SOS, DRI: stb reads or skips exactly the length
+    if (m == 0xC4 || m == 0xDB) {
+      // DHT and DQT: stb reads whole tables while bytes of the length are left,
+      // so it may stop past the segment's end: follow it table by table.
+      std::ptrdiff_t left = std::ptrdiff_t(len) - 2;
+      std::size_t p = i + 2;
+      while (left > 0) {
+        if (p >= n) return true;  // stb reads zeros past the end: no more codes
+        const std::uint8_t q = b[p];
+        std::size_t size = 0;
+        if (m == 0xC4) {
+          if ((q >> 4) > 1 || (q & 15) > 3) return true;  // stb: "bad DHT header"
+          std::size_t codes = 0;  // count bytes past the end read as 0, like stb
+          for (std::size_t k = 1; k <= 16 && p + k < n; ++k) codes += b[p + k];
+          if (codes > 256) return false;
+          size = 17 + codes;
+        } else {
+          if ((q >> 4) > 1 || (q & 15) > 3) return true;  // stb: "bad DQT type/table"
+          size = (q >> 4) ? 129 : 65;
+        }
+        p += size;
+        left -= std::ptrdiff_t(size);
+      }
+      next = p;
+    }
+    i = next;
+    if (m == 0xDA) {  // SOS: entropy-coded data up to the next real marker
+      while (i + 1 < n && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
+      if (i + 1 >= n) return true;
+    }
+  }
+  return true;
+}
+
 // Converts interleaved pixels with `from` channels (1..4, 2 = grey+alpha) to
 // `to` channels (1, 3 or 4). Grey -> RGB replicates; RGB -> grey uses the
 // ITU-R 601 luma weights (as PIL's "L" conversion); alpha is dropped or set to 255.
@@ -170,6 +236,8 @@ inline Image decode_image(std::span<const std::uint8_t> bytes, int channels = 3,
   if (bytes.size() > std::size_t(INT32_MAX)) throw std::runtime_error(where + ": file too large");
   if (detail::is_jpeg(bytes) && !detail::jpeg_has_end_marker(bytes))
     throw std::runtime_error(where + ": truncated JPEG (no end-of-image marker)");
+  if (!detail::jpeg_huffman_tables_ok(bytes))
+    throw std::runtime_error(where + ": corrupt JPEG (a Huffman table with more than 256 codes)");
   auto cannot_decode = [&] {
     const char* reason = stbi_failure_reason();
     return std::runtime_error(where + ": cannot decode image (" + (reason ? reason : "unknown format") + ")");
@@ -178,14 +246,24 @@ inline Image decode_image(std::span<const std::uint8_t> bytes, int channels = 3,
   int w = 0, h = 0, stored = 0;
   if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored)) throw cannot_decode();
   const std::int64_t limit = max_image_pixels();
-  if (std::int64_t(w) * h > limit)
-    throw std::runtime_error(where + ": image is " + std::to_string(w) + "x" + std::to_string(h) + " = " +
-                             std::to_string(std::int64_t(w) * h) + " pixels, more than the limit of " +
-                             std::to_string(limit) + " (distdiff::set_max_image_pixels, DISTDIFF_MAX_IMAGE_PIXELS)");
+  // stb's BMP header reader reports a top-down image's height as negative and
+  // decodes |height| rows (found by fuzz/image_fuzz.cpp): the limit uses |w|·|h|.
+  auto over_limit = [&](std::int64_t ww, std::int64_t hh) {
+    ww = ww < 0 ? -ww : ww;
+    hh = hh < 0 ? -hh : hh;
+    if (ww == 0 || hh == 0)
+      throw std::runtime_error(where + ": corrupt image (size " + std::to_string(ww) + "x" + std::to_string(hh) + ")");
+    if (ww * hh <= limit) return;
+    throw std::runtime_error(where + ": image is " + std::to_string(ww) + "x" + std::to_string(hh) + " = " +
+                             std::to_string(ww * hh) + " pixels, more than the limit of " + std::to_string(limit) +
+                             " (distdiff::set_max_image_pixels, DISTDIFF_MAX_IMAGE_PIXELS)");
+  };
+  over_limit(w, h);
   stbi_uc* data = nullptr;
   try {
     data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &stored, 0);
     if (data == nullptr) throw cannot_decode();
+    over_limit(w, h);  // the decoder agrees with its header reader (checked, not assumed)
     const int want = channels != 0 ? channels : (stored == 2 ? 4 : stored);
     Image out = detail::convert_pixels(data, w, h, stored, want);
     stbi_image_free(data);

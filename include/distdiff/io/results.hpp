@@ -34,6 +34,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -168,6 +169,11 @@ T parse_number(const std::string& s, const std::string& where, const std::string
   }
 }
 
+// True when `text` (one record, without its newline) is a whole results row:
+// the right number of fields, each number column a number. (A row cut inside
+// its last column, the timestamp, still counts as whole: its numbers are intact.)
+inline bool row_is_whole(const std::string& text);
+
 }  // namespace detail
 
 // One CSV line (no trailing newline) for `row`.
@@ -229,7 +235,29 @@ inline void append_result(const std::filesystem::path& path, ResultRow row) {
     char last = '\n';
     if (::pread(fd, &last, 1, st.st_size - 1) != 1)
       throw std::runtime_error(where + ": cannot read: " + std::strerror(errno));
-    if (last != '\n') text = "\n";  // an earlier writer died mid-line: keep our row whole
+    if (last != '\n') {
+      // An earlier writer died mid-row. A whole row only lost its newline:
+      // keep it. A torn one was never whole: cut it back to the last newline
+      // (the header's, at least), so no malformed row is left in the middle.
+      std::string tail;
+      off_t end = st.st_size;
+      off_t keep = -1;
+      while (end > 0 && keep < 0) {
+        const off_t from = end > off_t(sizeof buf) ? end - off_t(sizeof buf) : 0;
+        const ssize_t got = ::pread(fd, buf, std::size_t(end - from), from);
+        if (got != end - from) throw std::runtime_error(where + ": cannot read: " + std::strerror(errno));
+        ssize_t k = got;
+        while (k > 0 && buf[k - 1] != '\n') --k;
+        tail.insert(0, buf + k, std::size_t(got - k));
+        if (k > 0) keep = from + k;
+        end = from;
+      }
+      if (keep < 0 || detail::row_is_whole(tail)) {  // keep < 0: the file is the header alone
+        text = "\n";
+      } else if (::ftruncate(fd, keep) != 0) {
+        throw std::runtime_error(where + ": cannot cut a torn last row: " + std::strerror(errno));
+      }
+    }
   }
   text += to_csv_line(row) + "\n";
   const ssize_t n = ::write(fd, text.data(), text.size());
@@ -237,9 +265,28 @@ inline void append_result(const std::filesystem::path& path, ResultRow row) {
     throw std::runtime_error(where + ": write failed: " + (n < 0 ? std::strerror(errno) : "short write"));
 }
 
+inline bool detail::row_is_whole(const std::string& text) {
+  try {
+    const auto f = csv_split(text, "");
+    if (f.size() != results_columns().size()) return false;
+    for (std::size_t k : {3, 5, 6, 8}) (void)parse_number<double>(f[k], "", results_columns()[k]);
+    (void)parse_number<std::uint64_t>(f[4], "", "seed");
+    (void)parse_number<std::int64_t>(f[7], "", "epochs");
+    return true;
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+}
+
 // Parses a results CSV. Throws std::runtime_error naming the file and line on
-// a wrong header or a malformed row.
-inline std::vector<ResultRow> parse_results(std::istream& in, const std::string& name) {
+// a wrong header or a malformed row; a malformed last row without its newline
+// (torn by a crash) is skipped.
+inline std::vector<ResultRow> parse_results(std::istream& input, const std::string& name) {
+  const std::string content((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+  // A last row without its newline that does not parse was torn by a writer
+  // that died mid-row (append_result cuts it before appending): it is skipped.
+  const bool torn_end = !content.empty() && content.back() != '\n';
+  std::istringstream in(content);
   const auto records = detail::csv_records(in);
   if (records.empty()) throw std::runtime_error("read_results: '" + name + "' is empty (no header)");
   std::string head = records.front().second;
@@ -252,6 +299,7 @@ inline std::vector<ResultRow> parse_results(std::istream& in, const std::string&
     const auto& [lineno, text] = records[i];
     if (text.empty() || text == "\r") continue;
     const std::string where = "read_results: '" + name + "' line " + std::to_string(lineno);
+    if (torn_end && i + 1 == records.size() && !detail::row_is_whole(text)) break;
     const auto f = detail::csv_split(text, where);
     if (f.size() != results_columns().size())
       throw std::runtime_error(where + ": " + std::to_string(f.size()) + " fields, expected " +

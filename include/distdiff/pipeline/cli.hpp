@@ -253,6 +253,10 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
                     100.0 * gen.share(), (long long)gen.images, 100.0 * seed_agreement.share(),
                     (long long)seed_agreement.images);
       }
+      if (report.images_nonfinite_total)
+        std::printf("  guidance: %lld images met a NaN or an infinity and kept the unguided latent of that step "
+                    "(manifest field \"nonfinite\")\n",
+                    (long long)report.images_nonfinite_total);
       std::printf("  outputs: %s/<class>/<seed>_<i>.png, manifest.jsonl, manifest.csv, run.json%s\n",
                   c.output_dir.string().c_str(), c.grid_seeds > 0 ? ", grid.png" : "");
     };

@@ -5,7 +5,10 @@
 //
 // Fields: file, class, label, seed_index, sample, seed_source, prompt,
 // random_seed, batch, composition, method, energy_before, energy_after,
-// guided_timesteps.
+// guided_timesteps, and — only for an image whose guided step met a NaN or an
+// infinity — nonfinite: [{"timestep", "iteration", "what", "action"}, ...]
+// (what: "energy", "gradient" or "latent"; action: what the sampler did).
+// energy_before / energy_after are null when not measured or not finite.
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -27,6 +30,15 @@
 
 namespace distdiff {
 
+// A NaN or an infinity met in one guided step of one image (sampler/guided_sampler.hpp).
+struct ManifestNonFinite {
+  std::int64_t timestep = 0;    // the guided step's timestep (−1: the final latent)
+  std::int64_t iteration = 0;   // optimisation iteration (−1: the transformed latent)
+  std::string what;             // "energy", "gradient" or "latent"
+  std::string action;           // e.g. "kept the unguided latent"
+  bool operator==(const ManifestNonFinite&) const = default;
+};
+
 struct ManifestEntry {
   std::string file;            // relative to the output folder: <class>/<seed_index>_<sample>.png
   std::string class_name;
@@ -42,6 +54,7 @@ struct ManifestEntry {
   std::optional<double> energy_before;
   std::optional<double> energy_after;
   std::vector<std::int64_t> guided_timesteps;
+  std::vector<ManifestNonFinite> nonfinite;   // empty: every guided step was finite
 
   nlohmann::json to_json() const {
     nlohmann::json j{{"file", file},       {"class", class_name},   {"label", label},
@@ -51,6 +64,11 @@ struct ManifestEntry {
                      {"guided_timesteps", guided_timesteps}};
     j["energy_before"] = energy_before ? nlohmann::json(*energy_before) : nlohmann::json(nullptr);
     j["energy_after"] = energy_after ? nlohmann::json(*energy_after) : nlohmann::json(nullptr);
+    if (!nonfinite.empty()) {
+      auto& a = j["nonfinite"] = nlohmann::json::array();
+      for (const auto& n : nonfinite)
+        a.push_back({{"timestep", n.timestep}, {"iteration", n.iteration}, {"what", n.what}, {"action", n.action}});
+    }
     return j;
   }
   // One manifest object. `file`, `class` and `label` are required; the other
@@ -112,6 +130,25 @@ struct ManifestEntry {
       for (std::size_t i = 0; i < t.size(); ++i)
         e.guided_timesteps.push_back(int_of("guided_timesteps[" + std::to_string(i) + "]", t[i]));
     }
+    if (has("nonfinite")) {
+      const auto& a = j["nonfinite"];
+      if (!a.is_array()) throw wrong("nonfinite", "an array of objects", a);
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string key = "nonfinite[" + std::to_string(i) + "]";
+        const auto& o = a[i];
+        if (!o.is_object()) throw wrong(key, "an object", o);
+        for (const char* k : {"timestep", "iteration", "what", "action"})
+          if (!o.contains(k)) throw std::runtime_error(where + ": field \"" + key + "\" has no \"" + k + "\"");
+        ManifestNonFinite n;
+        n.timestep = int_of(key + ".timestep", o["timestep"]);
+        n.iteration = int_of(key + ".iteration", o["iteration"]);
+        if (!o["what"].is_string()) throw wrong(key + ".what", "a string", o["what"]);
+        if (!o["action"].is_string()) throw wrong(key + ".action", "a string", o["action"]);
+        n.what = o["what"].get<std::string>();
+        n.action = o["action"].get<std::string>();
+        e.nonfinite.push_back(std::move(n));
+      }
+    }
     const std::filesystem::path rel(e.file);
     const auto normal = rel.lexically_normal();
     if (e.file.empty() || rel.has_root_path() || (!normal.empty() && *normal.begin() == ".."))
@@ -123,16 +160,14 @@ struct ManifestEntry {
 
 namespace detail {
 
-// Calls fn(object, line, where) for each non-blank line of a manifest.jsonl,
-// with `line` 1-based and `where` = "<who>: '<path>' line <n>" for errors. A
-// final line without its newline that is not valid JSON (a run killed while
-// appending) is skipped; any other line that is not valid JSON, or holds a
-// duplicate key or a NUL byte, is an error.
+// Calls fn(object, line, where) for each non-blank line of a manifest.jsonl's
+// `content`, with `line` 1-based and `where` = "<who>: '<name>' line <n>" for
+// errors. A final line without its newline that is not valid JSON (a run
+// killed while appending) is skipped; any other line that is not valid JSON,
+// or holds a duplicate key or a NUL byte, is an error. (Torch-free: fuzzed by
+// fuzz/manifest_fuzz.cpp.)
 template <class Fn>
-void for_each_manifest_line(const std::filesystem::path& jsonl, const std::string& who, Fn&& fn) {
-  std::ifstream in(jsonl, std::ios::binary);
-  if (!in) throw std::runtime_error(who + ": cannot open the manifest " + jsonl.string());
-  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+void for_each_manifest_line_in(const std::string& content, const std::string& name, const std::string& who, Fn&& fn) {
   std::size_t line = 0;
   for (std::size_t begin = 0; begin < content.size();) {
     ++line;
@@ -142,7 +177,7 @@ void for_each_manifest_line(const std::filesystem::path& jsonl, const std::strin
     begin = torn ? content.size() : nl + 1;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = who;
-    where.append(": '").append(jsonl.string()).append("' line ").append(std::to_string(line));
+    where.append(": '").append(name).append("' line ").append(std::to_string(line));
     // nlohmann's parser keeps the last of duplicate keys and stops at a NUL
     // byte: both would let a malformed line through, so both are errors.
     if (const auto nul = text.find('\0'); nul != std::string::npos) {
@@ -171,7 +206,28 @@ void for_each_manifest_line(const std::filesystem::path& jsonl, const std::strin
   }
 }
 
+// The same for the file `jsonl`.
+template <class Fn>
+void for_each_manifest_line(const std::filesystem::path& jsonl, const std::string& who, Fn&& fn) {
+  std::ifstream in(jsonl, std::ios::binary);
+  if (!in) throw std::runtime_error(who + ": cannot open the manifest " + jsonl.string());
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for_each_manifest_line_in(content, jsonl.string(), who, std::forward<Fn>(fn));
+}
+
 }  // namespace detail
+
+// Parses the text of a manifest.jsonl (`name` is shown in errors), in file
+// order. A torn last line is skipped; a malformed line elsewhere is one error
+// naming the line.
+inline std::vector<ManifestEntry> parse_manifest(const std::string& content, const std::string& name = "<memory>") {
+  std::vector<ManifestEntry> entries;
+  detail::for_each_manifest_line_in(content, name, "read_manifest",
+                                    [&](nlohmann::json j, std::size_t, const std::string& where) {
+                                      entries.push_back(ManifestEntry::from_json(j, where));
+                                    });
+  return entries;
+}
 
 // Reads <out>/manifest.jsonl (no file: no entries), in file order. A torn last
 // line is skipped; a malformed line elsewhere is one error naming the line.

@@ -15,6 +15,13 @@
 //     z ← DDIM step(z, ε̂_CFG(z, t))
 //   x = decode(z)
 // Everything outside the guided step runs without autograd.
+//
+// Numerical guard: a NaN or ±inf in the guided step's energy, its gradient or
+// the transformed latent is detected per image. By default
+// (NonFinitePolicy::skip_step) the optimisation stops before the non-finite
+// update is applied, the affected images keep the unguided latent of that step,
+// and each event is recorded (GuidanceRecord::nonfinite → the manifest's
+// "nonfinite" field); NonFinitePolicy::fail throws instead.
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -29,6 +36,12 @@
 
 namespace distdiff {
 
+// What the guided step does when its energy, gradient or latent is not finite.
+enum class NonFinitePolicy {
+  skip_step,  // keep the unguided latent for the affected images, record the event (default)
+  fail,       // throw std::runtime_error naming the step and what was non-finite
+};
+
 // Runtime numbers of the sampler (paper §5.2 / reference v1 defaults).
 struct GuidanceConfig {
   std::int64_t num_inference_steps = 50;
@@ -40,6 +53,7 @@ struct GuidanceConfig {
   bool project_during_guidance = false;  // evaluate E at P(τ(z)) instead of τ(z)
   bool measure_energy = true;        // record E before/after at the projected latents
   std::string negative_prompt;       // the unconditional prompt of CFG
+  NonFinitePolicy on_nonfinite = NonFinitePolicy::skip_step;
 };
 
 struct Conditioning {
@@ -54,11 +68,20 @@ struct EnergyContext {
   torch::Tensor text_features;        // [C, D] class text features, or undefined
 };
 
+// One image's non-finite event in a guided step.
+struct NonFiniteEvent {
+  std::int64_t row = 0;         // the image's row in the batch
+  std::int64_t iteration = 0;   // optimisation iteration (−1: the final transformed latent)
+  std::string what;             // "energy", "gradient" or "latent"
+  std::string action;           // "kept the unguided latent"
+};
+
 struct GuidanceRecord {
   std::int64_t ddim_index = 0;   // M: where ẑ0 is predicted (−1: the final latent)
   std::int64_t timestep = 0;     // timestep of the transformed latent (−1: final latent)
   torch::Tensor energy_before;   // [B] CPU float64: E at P(τ_init(z)); undefined if not measured
-  torch::Tensor energy_after;    // [B] CPU float64: E at P(τ_guided(z))
+  torch::Tensor energy_after;    // [B] CPU float64: E at the latent kept (may be non-finite)
+  std::vector<NonFiniteEvent> nonfinite;  // at most one per image; empty when all was finite
 };
 
 struct GuidedBatch {
@@ -244,6 +267,29 @@ class GuidedSampler {
     rec.timestep = final_latent ? -1 : timesteps_.at(std::size_t(position));
 
     if constexpr (Composition::energy_type::size > 0) {
+      const auto B = z.size(0);
+      std::vector<bool> bad(std::size_t(B), false);  // images that keep the unguided latent
+      auto flag = [&](const torch::Tensor& finite_rows, std::int64_t it, const char* what) {
+        const auto ok = finite_rows.to(torch::kCPU, torch::kBool).contiguous();
+        bool any = false;
+        for (std::int64_t r = 0; r < B; ++r) {
+          if (ok[r].item<bool>() || bad[std::size_t(r)]) continue;
+          bad[std::size_t(r)] = true;
+          any = true;
+          rec.nonfinite.push_back({r, it, what, "kept the unguided latent"});
+        }
+        if (any && config_.on_nonfinite == NonFinitePolicy::fail)
+          throw std::runtime_error("GuidedSampler: non-finite " + std::string(what) + " in the guided step at timestep " +
+                                   std::to_string(rec.timestep) + " (iteration " + std::to_string(it) +
+                                   "); set GuidanceConfig::on_nonfinite = skip_step to keep the unguided latent");
+        return any;
+      };
+      // Rows whose values are all finite: [B] bool. A tensor without a batch
+      // dimension (a transform shared across the batch) affects every row.
+      auto finite_rows = [&](const torch::Tensor& t) {
+        if (t.dim() >= 1 && t.size(0) == B) return torch::isfinite(t.detach()).reshape({B, -1}).all(1);
+        return torch::isfinite(t.detach()).all().expand({B});
+      };
       std::vector<torch::Tensor> initial;
       for (const auto& p : params) initial.push_back(p.detach().clone());
       for (std::int64_t it = 0; it < config_.iterations; ++it) {
@@ -253,6 +299,9 @@ class GuidedSampler {
         const auto e = energy(zt, position, cond, ctx);
         const auto grads = torch::autograd::grad({e.mean()}, params);
         torch::NoGradGuard no_grad;
+        bool stop = flag(finite_rows(e), it, "energy");
+        for (const auto& g : grads) stop = flag(finite_rows(g), it, "gradient") || stop;
+        if (stop) break;  // the non-finite update is never applied
         for (std::size_t k = 0; k < params.size(); ++k) {
           params[k] = method_.update.update(params[k].detach(), grads[k], config_.rho)
                           .detach()
@@ -260,7 +309,15 @@ class GuidedSampler {
         }
       }
       torch::NoGradGuard no_grad;
-      const auto z_new = tr.project(tr.apply(z, params), z, config_.epsilon);
+      auto z_new = tr.project(tr.apply(z, params), z, config_.epsilon);
+      flag(finite_rows(z_new), -1, "latent");
+      if (!rec.nonfinite.empty()) {
+        auto mask = torch::zeros({B}, torch::kBool);
+        for (std::int64_t r = 0; r < B; ++r) mask[r] = bool(bad[std::size_t(r)]);
+        std::vector<std::int64_t> shape(std::size_t(z.dim()), 1);
+        shape[0] = B;
+        z_new = torch::where(mask.to(z.device()).view(shape), z, z_new);
+      }
       if (config_.measure_energy) {
         rec.energy_before = to_record(energy(tr.project(tr.apply(z, initial), z, config_.epsilon), position, cond, ctx));
         rec.energy_after = to_record(energy(z_new, position, cond, ctx));

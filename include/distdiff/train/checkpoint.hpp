@@ -10,7 +10,8 @@
 // Both files are written atomically (temporary name + rename). The tensor file
 // of epoch N is written first, then the JSON record that names it, then older
 // tensor files are removed: a run killed at any moment leaves a consistent
-// checkpoint (the previous or the new one). The tensor file's metadata repeats
+// checkpoint (the previous or the new one); the next save removes what such a
+// kill leaves (a newer tensor file, temporaries). The tensor file's metadata repeats
 // the epoch count, and loading checks it against the record.
 //
 // Random state: every random stream of epoch e (LibTorch's generators for
@@ -76,6 +77,8 @@ inline void save_checkpoint(const std::filesystem::path& dir, const torch::nn::M
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error("save_checkpoint: cannot create folder '" + dir.string() + "': " + ec.message());
+  // A run killed inside an atomic write left its temporary file here.
+  distdiff::detail::remove_stale_temporaries(dir, /*subfolders=*/false);
   std::map<std::string, torch::Tensor> tensors;
   for (const auto& [name, t] : models::state_dict(model)) tensors.emplace("model." + name, t);
   for (const auto& [name, t] : optimizer.momentum_buffers()) tensors.emplace("optimizer.momentum." + name, t);

@@ -102,6 +102,51 @@ TEST_CASE("a file with another header is refused", "[io][results]") {
   CHECK_THROWS_WITH(read_results(tmp.path / "missing.csv"), Catch::Contains("cannot open"));
 }
 
+TEST_CASE("a row torn by a crash is skipped on read and cut before the next append", "[io][results][crash]") {
+  TempDir tmp;
+  const auto csv = tmp.path / "results.csv";
+  append_result(csv, row("caltech101", "DistDiff", "resnet50", 5, 1, 70));
+  append_result(csv, row("caltech101", "DistDiff", "resnet50", 5, 2, 71));
+  std::string whole;
+  {
+    std::ifstream in(csv, std::ios::binary);
+    whole.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto second_row = whole.find('\n', whole.find('\n') + 1) + 1;
+  // Cuts before the last comma (the timestamp's) leave too few fields: torn.
+  // (A cut inside the timestamp leaves a whole row with a shorter timestamp,
+  // which is kept: its numbers are intact.)
+  for (std::size_t cut : {second_row + 3, second_row + 40, whole.size() - 22}) {
+    INFO("cut at byte " << cut);
+    // What a process killed in the middle of its write(2) leaves behind.
+    std::ofstream(csv, std::ios::binary | std::ios::trunc) << whole.substr(0, cut);
+    const auto before = read_results(csv);
+    REQUIRE(before.size() == 1);
+    CHECK(before[0].seed == 1);
+    append_result(csv, row("caltech101", "DistDiff", "resnet50", 5, 3, 72));
+    const auto after = read_results(csv);
+    REQUIRE(after.size() == 2);
+    CHECK(after[1].seed == 3);
+    CHECK(after[1].top1_best == Approx(72));
+    std::ifstream in(csv);
+    std::size_t lines = 0;
+    for (std::string l; std::getline(in, l);) ++lines;
+    CHECK(lines == 3);  // header + two whole rows: the torn fragment is gone
+  }
+  // A whole row that only lost its newline is kept, on read and on append.
+  std::ofstream(csv, std::ios::binary | std::ios::trunc) << whole.substr(0, whole.size() - 1);
+  CHECK(read_results(csv).size() == 2);
+  append_result(csv, row("caltech101", "DistDiff", "resnet50", 5, 3, 72));
+  const auto rows = read_results(csv);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1].seed == 2);
+  CHECK(rows[2].seed == 3);
+  // A malformed row that is not the torn tail is still an error.
+  std::ofstream(csv, std::ios::binary | std::ios::trunc) << whole.substr(0, second_row + 10) << "\n"
+                                                         << whole.substr(second_row);
+  CHECK_THROWS_WITH(read_results(csv), Catch::Contains("line 3"));
+}
+
 TEST_CASE("concurrent appends from two threads keep every row whole", "[io][results]") {
   TempDir tmp;
   const auto csv = tmp.path / "results.csv";
