@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds the quickstart and runs it: expands a small
-# procedural image set x5 with DistDiff on tiny random-weight models (no
-# downloads), writing PNGs, a manifest and a grid to out/quickstart.
+# Installs the dependencies, builds the quickstart and runs it: expands a
+# 2-shot Fashion-MNIST target set (2 images per class from the small world's
+# target pool, which the shipped models never saw) x5 with DistDiff on the
+# shipped small world (models/small_world: SD-architecture UNet + VAE + CLIP
+# trained by distdiff on Fashion-MNIST's foundation split; no downloads),
+# writing PNGs, a manifest and a grid to out/quickstart.
+#   bash scripts/quickstart.sh --tiny-random     # random-weight tiny models on procedural shapes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -27,7 +27,9 @@
 #include "distdiff/eval/zero_shot.hpp"
 #include "distdiff/models/clip/clip_model.hpp"
 #include "distdiff/models/clip/io.hpp"
+#include "distdiff/models/small_world.hpp"
 #include "distdiff/models/stable_diffusion.hpp"
+#include "distdiff/pretrain/foundation_split.hpp"
 #include "distdiff/pipeline/expand.hpp"
 
 namespace distdiff {
@@ -37,15 +39,31 @@ struct DatasetChoice {
   std::filesystem::path root;
   std::int64_t per_class = 4;    // shapes: images per class
   std::uint64_t seed = 0;
+  // Which training images: "all", or the small world's "target" pool /
+  // "foundation" split (pretrain::split_foundation with its default settings,
+  // the ones the shipped models were trained with).
+  std::string pool = "all";
+  std::int64_t shots = 0;        // > 0: that many seed images per class, drawn by `seed` from the pool
 };
 
-// The training split of a dataset by name: the seed images to expand.
+// The training split of a dataset by name, narrowed to a pool and a k-shot
+// draw: the seed images to expand.
 inline AnyDataset open_seed_dataset(const DatasetChoice& c) {
-  if (c.kind == "shapes") return AnyDataset(make_shapes_dataset(c.per_class, 32, c.seed));
-  if (c.root.empty() && c.kind != "fashion_mnist")
-    throw std::invalid_argument("--dataset " + c.kind + " needs --root <folder>");
-  return open_dataset(c.kind, c.root.empty() ? std::filesystem::path("/usr/share/datasets/fashion-mnist") : c.root,
-                      Split::train);
+  if (c.pool != "all" && c.pool != "target" && c.pool != "foundation")
+    throw std::invalid_argument("--pool must be all, target or foundation, got '" + c.pool + "'");
+  if (c.shots < 0) throw std::invalid_argument("--shots must be >= 0");
+  AnyDataset data = [&]() -> AnyDataset {
+    if (c.kind == "shapes") return AnyDataset(make_shapes_dataset(c.per_class, 32, c.seed));
+    if (c.root.empty() && c.kind != "fashion_mnist")
+      throw std::invalid_argument("--dataset " + c.kind + " needs --root <folder>");
+    return open_dataset(c.kind,
+                        c.root.empty() ? std::filesystem::path("/usr/share/datasets/fashion-mnist") : c.root,
+                        Split::train);
+  }();
+  if (c.pool == "target") data = AnyDataset(pretrain::target_subset(std::move(data)));
+  if (c.pool == "foundation") data = AnyDataset(pretrain::foundation_subset(std::move(data)));
+  if (c.shots > 0) data = AnyDataset(take_per_class(std::move(data), std::size_t(c.shots), c.seed));
+  return data;
 }
 
 inline RuntimeOptions parse_runtime(const std::string& device, const std::string& dtype) {
@@ -122,18 +140,29 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
   bool fresh = false;
   cfg.output_dir = "out";
 
-  app.add_option("--sd", sd_dir, "diffusers Stable Diffusion v1-4 folder (unet/, vae/, text_encoder/, tokenizer/)");
-  app.add_option("--clip", clip_dir, "transformers CLIP ViT-B/32 folder (config.json, model.safetensors)");
+  bool tiny_random = false;
+  app.add_option("--sd", sd_dir, "diffusers Stable Diffusion v1-4 folder (unet/, vae/, text_encoder/, tokenizer/); "
+                                 "default: the shipped small world's (models/small_world/sd)");
+  app.add_option("--clip", clip_dir, "transformers CLIP folder (config.json, model.safetensors); "
+                                     "default: the shipped small world's (models/small_world/clip)");
+  app.add_flag("--tiny-random", tiny_random,
+               "SD v1-4 / CLIP architectures at tiny sizes with RANDOM weights (tests, smoke runs; default "
+               "dataset: shapes)");
   app.add_option("--dataset", data_choice.kind,
                  "shapes | image_folder | caltech101 | cifar100 | stanford_cars | oxford_flowers | oxford_pets | dtd | "
-                 "fashion_mnist")
+                 "fashion_mnist (default: fashion_mnist's target pool, 2 per class; shapes with --tiny-random)");
+  app.add_option("--pool", data_choice.pool,
+                 "all | target | foundation: the small world's split of the training images")
+      ->capture_default_str();
+  app.add_option("--shots", data_choice.shots, "seed images per class drawn from the pool (0: all)")
       ->capture_default_str();
   app.add_option("--root", data_choice.root, "dataset folder (image_folder: root/<class>/*.png)");
   app.add_option("--per-class", data_choice.per_class, "shapes: images per class")->capture_default_str();
   app.add_option("--out", cfg.output_dir, "output folder")->capture_default_str();
   app.add_option("--factor", cfg.expansion_factor, "generated images per seed image")->capture_default_str();
   app.add_option("--batch-size", cfg.batch_size, "images per guided batch")->capture_default_str();
-  app.add_option("--image-size", cfg.image_size, "generation size (default 512 with real models, 32 with tiny ones)");
+  app.add_option("--image-size", cfg.image_size, "generation size (default: the models' native size, SD v1-4 512, "
+                                                 "the small world 32; 32 with --tiny-random)");
   app.add_option("--max-seeds", cfg.max_seed_images, "expand only the first N images");
   app.add_option("--seed", cfg.seed, "random seed of the run")->capture_default_str();
   app.add_option("--grid", cfg.grid_seeds, "rows of grid.png (0: none)")->capture_default_str();
@@ -162,15 +191,42 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
   try {
     set_cpu_threads(threads);
     std::cerr << "cpu: " << describe_cpu_threads() << "\n";
-    const bool real = !sd_dir.empty() || !clip_dir.empty();
-    if (real && (sd_dir.empty() || clip_dir.empty()))
+    if (tiny_random && (!sd_dir.empty() || !clip_dir.empty()))
+      throw std::invalid_argument("--tiny-random uses no weights: drop --sd / --clip, or drop --tiny-random");
+    if (!sd_dir.empty() != !clip_dir.empty())
       throw std::invalid_argument("give both --sd <stable diffusion folder> and --clip <clip folder>");
+    if (!tiny_random && sd_dir.empty()) {
+      const auto world = models::find_small_world();
+      if (!world)
+        throw std::invalid_argument(
+            "no models: pass --sd and --clip (e.g. SD v1-4 and CLIP ViT-B/32 folders), or --tiny-random for "
+            "random-weight tiny models; the shipped small world (models/small_world) was not found here "
+            "(run from the distdiff folder or set DISTDIFF_SMALL_WORLD)");
+      sd_dir = world->sd;
+      clip_dir = world->clip;
+      std::cerr << "models: the small world in " << world->root.string() << "\n";
+    }
+    const bool real = !tiny_random;
+    if (app.count("--dataset") == 0) {   // the default workload
+      data_choice.kind = tiny_random ? "shapes" : "fashion_mnist";
+      if (!tiny_random) {
+        if (app.count("--pool") == 0) data_choice.pool = "target";
+        if (app.count("--shots") == 0) data_choice.shots = 2;
+      }
+    }
     const auto rt = parse_runtime(device, dtype);
     auto& method = preset.method;
     if (k) {
       if constexpr (requires { method.group_prototypes.k; }) method.group_prototypes.k = *k;
-    } else if (!real && data_choice.kind == "shapes") {
-      if constexpr (requires { method.group_prototypes.k; }) method.group_prototypes.k = 2;
+    } else if ((!real && data_choice.kind == "shapes") || (data_choice.shots > 0 && data_choice.shots < 3)) {
+      // Few seed images per class: K groups need K images per class.
+      if constexpr (requires { method.group_prototypes.k; }) {
+        const std::int64_t small_k = data_choice.shots > 0 ? std::min<std::int64_t>(2, data_choice.shots) : 2;
+        if (method.group_prototypes.k > small_k) {
+          std::cerr << "  K = " << small_k << " group prototypes per class (the seed set is small; --K to change)\n";
+          method.group_prototypes.k = small_k;
+        }
+      }
     }
     if constexpr (requires { method.schedule.m; }) {
       if (m) method.schedule.m = *m;
@@ -180,7 +236,7 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
     if constexpr (requires { method.schedule.look_ahead; }) {
       if (lookahead) method.schedule.look_ahead = *lookahead;
     }
-    if (app.count("--image-size") == 0) cfg.image_size = real ? 512 : 32;
+    if (app.count("--image-size") == 0 && !real) cfg.image_size = 32;
     if (app.count("--batch-size") == 0 && !real) cfg.batch_size = cfg.expansion_factor;
     cfg.resume = !fresh;
     cfg.guidance = g;
@@ -189,10 +245,13 @@ int expand_main(int argc, char** argv, Preset<Method> preset, const std::string&
     auto data = open_seed_dataset(data_choice);
     std::cerr << title << "\n  composition: " << method.describe() << "\n  dataset: " << data.name() << " ("
               << data.class_names().size() << " classes, " << data.size() << " images)\n";
+    auto models = real ? models::load_stable_diffusion(sd_dir, clip_dir, rt) : models::tiny_random_models(rt, cfg.seed);
+    // The models' native size: the UNet's latent size times the VAE's downsampling (SD v1-4: 64 x 8 = 512).
+    if (app.count("--image-size") == 0 && real)
+      cfg.image_size = models.denoiser.config().sample_size * models.encoder.downsample_factor();
     std::cerr << "  settings: " << g.num_inference_steps << " DDIM steps, strength " << g.strength << ", CFG "
               << g.guidance_scale << ", rho " << g.rho << ", eps " << g.epsilon << ", x" << cfg.expansion_factor
               << ", " << cfg.image_size << "px, device " << rt.device.str() << " " << c10::toString(rt.dtype) << "\n";
-    auto models = real ? models::load_stable_diffusion(sd_dir, clip_dir, rt) : models::tiny_random_models(rt, cfg.seed);
     if (real) {
       method.scheduler = DdimScheduler(models::load_scheduler_config(sd_dir));
       cfg.extra_provenance = {{"sd", std::filesystem::absolute(sd_dir).string()},
