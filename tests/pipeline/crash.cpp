@@ -24,34 +24,18 @@
 #include "distdiff/pipeline/expand.hpp"
 #include "support/pinned_threads.hpp"
 
+#include "support/run_files.hpp"
+
 using namespace distdiff;
 namespace fs = std::filesystem;
 
 namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
 
+using distdiff::test::fresh_dir;
+using distdiff::test::read_bytes;
+using distdiff::test::run_files;
+
 namespace {
-fs::path temp_dir(const std::string& name) {
-  const char* base = std::getenv("DISTDIFF_TEST_TMP");
-  auto d = (base ? fs::path(base) : fs::temp_directory_path()) / ("distdiff_crash_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// Every file of a run folder but run.json (relative path → bytes).
-std::map<std::string, std::string> run_files(const fs::path& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& f : fs::recursive_directory_iterator(dir))
-    if (f.is_regular_file() && f.path().filename() != "run.json")
-      files[fs::relative(f.path(), dir).string()] = read_bytes(f.path());
-  return files;
-}
-
 std::size_t temporaries_in(const fs::path& dir) {
   std::size_t n = 0;
   for (const auto& f : fs::recursive_directory_iterator(dir))
@@ -140,7 +124,7 @@ void check_manifest_units(const fs::path& out, std::size_t expected) {
 
 TEST_CASE("expand killed with SIGKILL and resumed ends with the files of an uninterrupted run", "[pipeline][crash]") {
   const test::PinnedThreads pinned(1);  // parent and children compute alike (and no thread pool crosses fork)
-  const auto base = temp_dir("kill");
+  const auto base = fresh_dir("crash", "kill");
   const HookedData data{make_shapes_dataset(1, 32, 42), nullptr};
   const auto models = models::tiny_random_models(RuntimeOptions{}, 43);
   expand(method(), models, data, config(base / "full"), nullptr);

@@ -9,20 +9,18 @@
 #include "distdiff/models/stable_diffusion.hpp"
 #include "distdiff/pipeline/expand.hpp"
 
+#include "support/run_files.hpp"
+
 using namespace distdiff;
 namespace fs = std::filesystem;
 
 namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
 
-namespace {
-fs::path temp_dir(const std::string& name) {
-  const char* base = std::getenv("DISTDIFF_TEST_TMP");
-  auto d = (base ? fs::path(base) : fs::temp_directory_path()) / ("distdiff_pipeline_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using distdiff::test::fresh_dir;
+using distdiff::test::read_bytes;
+using distdiff::test::run_files;
 
+namespace {
 ExpandConfig small_config(const fs::path& out) {
   ExpandConfig c;
   c.output_dir = out;
@@ -43,11 +41,6 @@ Paper small_method() {
   return m;
 }
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 std::size_t count_lines(const fs::path& p) {
   std::ifstream in(p);
   std::size_t n = 0;
@@ -57,7 +50,7 @@ std::size_t count_lines(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("expand writes PNGs per class, a manifest with provenance, a CSV, run.json and a grid", "[pipeline]") {
-  const auto out = temp_dir("outputs") / "run";
+  const auto out = fresh_dir("pipeline", "outputs") / "run";
   const auto data = make_shapes_dataset(2, 32, 1);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 3);
   std::vector<ExpandProgress> progress;
@@ -92,7 +85,7 @@ TEST_CASE("expand writes PNGs per class, a manifest with provenance, a CSV, run.
 }
 
 TEST_CASE("expand resumes a killed run and ends with the same files", "[pipeline][resume]") {
-  const auto base = temp_dir("resume");
+  const auto base = fresh_dir("pipeline", "resume");
   const auto data = make_shapes_dataset(2, 32, 2);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 4);
   auto full_cfg = small_config(base / "full");
@@ -127,7 +120,7 @@ TEST_CASE("expand resumes a killed run and ends with the same files", "[pipeline
 }
 
 TEST_CASE("expand validates before writing anything", "[pipeline][errors]") {
-  const auto base = temp_dir("errors");
+  const auto base = fresh_dir("pipeline", "errors");
   const auto data = make_shapes_dataset(2, 32, 3);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 5);
   auto method = small_method();
@@ -145,7 +138,7 @@ TEST_CASE("expand validates before writing anything", "[pipeline][errors]") {
 }
 
 TEST_CASE("tiny models written in the diffusers/transformers layouts load and match", "[pipeline][models]") {
-  const auto base = temp_dir("layouts");
+  const auto base = fresh_dir("pipeline", "layouts");
   models::write_tiny_model_folders(base / "sd", base / "clip", 7);
   const auto loaded = models::load_stable_diffusion(base / "sd", base / "clip", RuntimeOptions{});
   const auto memory = models::tiny_random_models(RuntimeOptions{}, 7);
@@ -213,7 +206,7 @@ TEST_CASE("guidance lowers the energy on the real tiny architectures", "[pipelin
   DistDiff<with_update<GradientStep>, with_transform<ResidualMultiplicative<PerSample>>> method;
   method.schedule.m = 3;
   method.group_prototypes.k = 2;
-  auto cfg = small_config(temp_dir("energy") / "run");
+  auto cfg = small_config(fresh_dir("pipeline", "energy") / "run");
   cfg.guidance.rho = 1e-2;
   cfg.guidance.project_during_guidance = true;
   cfg.grid_seeds = 0;

@@ -13,10 +13,16 @@
 #include "distdiff/pipeline/expand.hpp"
 #include "support/pinned_threads.hpp"
 
+#include "support/run_files.hpp"
+
 using namespace distdiff;
 namespace fs = std::filesystem;
 
 namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
+
+using distdiff::test::fresh_dir;
+using distdiff::test::read_bytes;
+using distdiff::test::run_files;
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -47,14 +53,6 @@ struct NanUpdate {
   std::string name() const { return "nan-update"; }
 };
 
-fs::path temp_dir(const std::string& name) {
-  const char* base = std::getenv("DISTDIFF_TEST_TMP");
-  auto d = (base ? fs::path(base) : fs::temp_directory_path()) / ("distdiff_nonfinite_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 ExpandConfig config(const fs::path& out) {
   ExpandConfig c;
   c.output_dir = out;
@@ -77,11 +75,6 @@ Method configured() {
   return m;
 }
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 bool readable_png(const fs::path& p) {
   const auto img = read_image(p);
   return img.width == 32 && img.height == 32 && !img.pixels.empty();
@@ -91,7 +84,7 @@ bool readable_png(const fs::path& p) {
 TEST_CASE("a NaN energy skips the guided step: images come from the unguided latent, the manifest says so",
           "[pipeline][nonfinite]") {
   const test::PinnedThreads pinned(1);  // byte comparisons need a fixed thread count
-  const auto base = temp_dir("nan");
+  const auto base = fresh_dir("nonfinite", "nan");
   const auto data = make_shapes_dataset(1, 32, 21);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 22);
   const auto report = expand(configured<DistDiff<with_energy<NanEnergy>, with_label<"nan-energy">>>(), models, data,
@@ -147,7 +140,7 @@ TEST_CASE("a NaN energy skips the guided step: images come from the unguided lat
 
 TEST_CASE("an infinite energy for one class is handled per image; the others are guided", "[pipeline][nonfinite]") {
   const test::PinnedThreads pinned(1);  // byte comparisons need a fixed thread count
-  const auto base = temp_dir("inf");
+  const auto base = fresh_dir("nonfinite", "inf");
   const auto data = make_shapes_dataset(1, 32, 23);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 24);
   using Method = DistDiff<with_energy<InfForClassOne>, with_transform<ResidualMultiplicative<PerSample>>,
@@ -185,7 +178,7 @@ TEST_CASE("an infinite energy for one class is handled per image; the others are
 }
 
 TEST_CASE("a NaN latent after the update is caught; on_nonfinite = fail throws instead", "[pipeline][nonfinite]") {
-  const auto base = temp_dir("latent");
+  const auto base = fresh_dir("nonfinite", "latent");
   const auto data = make_shapes_dataset(1, 32, 25);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 26);
   using Method = DistDiff<with_update<NanUpdate>, with_label<"nan-update">>;

@@ -14,35 +14,18 @@
 #include "distdiff/pipeline/expand.hpp"
 #include "support/pinned_threads.hpp"
 
+#include "support/run_files.hpp"
+
 using namespace distdiff;
 namespace fs = std::filesystem;
 
 namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
 
+using distdiff::test::fresh_dir;
+using distdiff::test::read_bytes;
+using distdiff::test::run_files;
+
 namespace {
-fs::path temp_dir(const std::string& name) {
-  const char* base = std::getenv("DISTDIFF_TEST_TMP");
-  auto d = (base ? fs::path(base) : fs::temp_directory_path()) / ("distdiff_repro_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// Every file of a run folder (relative path → bytes), without run.json, which
-// records the thread count.
-std::map<std::string, std::string> run_files(const fs::path& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& f : fs::recursive_directory_iterator(dir))
-    if (f.is_regular_file() && f.path().filename() != "run.json")
-      files[fs::relative(f.path(), dir).string()] = read_bytes(f.path());
-  return files;
-}
-
 ExpandConfig config(const fs::path& out) {
   ExpandConfig c;
   c.output_dir = out;
@@ -96,7 +79,7 @@ int max_pixel_difference(const fs::path& a, const fs::path& b) {
 // use where bit-identity across thread counts matters more than speed.
 TEST_CASE("the same seed gives byte-identical PNGs and manifests across runs; 1 vs 2 threads up to rounding",
           "[pipeline][reproducibility]") {
-  const auto base = temp_dir("threads");
+  const auto base = fresh_dir("repro", "threads");
   const auto one = expand_with_threads(1, base / "one");
   const auto one_again = expand_with_threads(1, base / "one_again");
   REQUIRE(one.size() == 4 + 3);  // 4 PNGs, manifest.jsonl, manifest.csv, grid.png
