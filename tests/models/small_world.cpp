@@ -54,16 +54,11 @@ const models::StableDiffusionModels& small_world_models() {
   return m;
 }
 
-// Images i of `data` as the small world sees them: 32x32, RGB, [0, 1].
+// Images i of `data` as the small world sees them (32x32, RGB, [0, 1]) and their labels.
 template <class Data>
 torch::Tensor images01(const Data& data, const std::vector<std::size_t>& indices) {
-  std::vector<torch::Tensor> out;
-  for (auto i : indices) {
-    auto t = to_tensor(pretrain::fit_square(data.load(i), 32));
-    if (t.size(0) == 1) t = t.expand({3, 32, 32});
-    out.push_back(t);
-  }
-  return torch::stack(out);
+  const auto t = pretrain::load_image_tensors(data, indices, 32);
+  return t.range01(0, t.size());
 }
 
 template <class Data>
