@@ -8,12 +8,21 @@
 //       --backbone resnet50 --epochs 100 --batch-size 128 --seed 1
 //       --results results.csv --checkpoint-dir runs/caltech-distdiff-r50-s1
 //
+// The seed images of a small-world expansion, the same 10-shot draw:
+//
+//   train_classifier --dataset fashion_mnist --pool target --shots 10 --shot-seed 1
+//       --expanded out/distdiff-s1 --backbone resnet_tiny --image-size 32 --resize 32 --epochs 30
+//
+// The dataset options are the expansion tools' (pipeline/dataset_options.hpp);
+// the test split gets the same --classes and --shift.
+//
 // A killed run started again with the same --checkpoint-dir continues from
 // the last completed epoch; the results row is appended once training finishes.
 #include <CLI/CLI.hpp>
 
 #include <distdiff/data.hpp>
 #include <distdiff/data/any.hpp>
+#include <distdiff/pipeline/dataset_options.hpp>
 #include <distdiff/io/results.hpp>
 #include <distdiff/train.hpp>
 #include <distdiff/train/loader_source.hpp>
@@ -30,8 +39,7 @@ namespace aug = distdiff::augment;
 namespace {
 
 struct Args {
-  std::string dataset;
-  std::string root;
+  distdiff::DatasetChoice data;
   std::string expanded;
   std::optional<double> expansion;
   std::string method;
@@ -53,17 +61,18 @@ struct Args {
   int threads = 0;
   int loader_threads = 4;
   bool top5 = false;
+  std::int64_t eval_every = 1;
   std::optional<std::int64_t> stop_after;
 };
 
-// CLI dataset name -> (open_dataset reader name, results-file identifier).
-const std::map<std::string, std::pair<std::string, std::string>>& dataset_table() {
-  static const std::map<std::string, std::pair<std::string, std::string>> t = {
-      {"imagefolder", {"image_folder", ""}},          {"caltech101", {"caltech101", "caltech101"}},
-      {"cifar100s", {"cifar100", "cifar100s"}},       {"cars", {"stanford_cars", "cars"}},
-      {"flowers", {"oxford_flowers", "flowers"}},     {"pets", {"oxford_pets", "pets"}},
-      {"dtd", {"dtd", "dtd"}}};
-  return t;
+// What a results row calls the data: the paper's short names for its datasets
+// (results_table's Table 1 columns), DatasetChoice::id() for the others.
+std::string results_dataset_id(const distdiff::DatasetChoice& c) {
+  static const std::map<std::string, std::string> paper = {
+      {"caltech101", "caltech101"}, {"cifar100", "cifar100s"}, {"stanford_cars", "cars"},
+      {"oxford_flowers", "flowers"}, {"oxford_pets", "pets"},   {"dtd", "dtd"}};
+  const auto it = paper.find(c.kind);
+  return it != paper.end() && c.classes == 0 && c.shift == "none" ? it->second : c.id();
 }
 
 template <class Transform>
@@ -89,10 +98,8 @@ tr::TrainResult train_with(const Args& a, tr::Classifier& net, const tr::TrainCo
 int main(int argc, char** argv) {
   CLI::App app{"Train a classifier on an original or expanded dataset and append the result to a results CSV."};
   Args a;
-  std::string dataset_names;
-  for (const auto& [k, v] : dataset_table()) dataset_names += (dataset_names.empty() ? "" : "|") + k;
-  app.add_option("--dataset", a.dataset, "dataset: " + dataset_names)->required();
-  app.add_option("--root", a.root, "dataset root folder (imagefolder: holds train/ and test/)")->required();
+  distdiff::add_dataset_options(app, a.data);
+  app.get_option("--dataset")->required();
   app.add_option("--expanded", a.expanded, "generator output folder (manifest.jsonl) added to the training set");
   app.add_option("--expansion", a.expansion,
                  "expansion factor for the results row (default: generated / original images, 0 without --expanded)");
@@ -116,19 +123,18 @@ int main(int argc, char** argv) {
   app.add_option("--threads", a.threads, "LibTorch intra-op threads (0: leave)");
   app.add_option("--loader-threads", a.loader_threads, "image decoding/augmentation threads");
   app.add_flag("--top5", a.top5, "also evaluate top-5");
+  app.add_option("--eval-every", a.eval_every, "evaluate on the test split every N epochs (and after the last)")
+      ->capture_default_str();
   app.add_option("--stop-after", a.stop_after, "stop after this many epochs in this invocation (resume later)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     distdiff::set_cpu_threads(a.threads);
     std::cerr << "cpu: " << distdiff::describe_cpu_threads() << "\n";
-    const auto it = dataset_table().find(a.dataset);
-    if (it == dataset_table().end())
-      throw std::invalid_argument("--dataset: unknown dataset '" + a.dataset + "' (known: " + dataset_names + ")");
+    distdiff::resolve_dataset_alias(a.data, std::cerr);
     if (a.resize == 0) a.resize = static_cast<std::int64_t>(std::lround(double(a.image_size) * 256.0 / 224.0));
-    const auto& [reader, result_id] = it->second;
-    distdiff::AnyDataset original = distdiff::open_dataset(reader, a.root, distdiff::Split::train);
-    distdiff::AnyDataset test = distdiff::open_dataset(reader, a.root, distdiff::Split::test);
+    distdiff::AnyDataset original = distdiff::open_seed_dataset(a.data);
+    distdiff::AnyDataset test = distdiff::open_test_dataset(a.data);
     distdiff::AnyDataset train = original;
     double expansion = 0;
     if (!a.expanded.empty()) {
@@ -146,9 +152,7 @@ int main(int argc, char** argv) {
                                              : a.augment;
     }
     // An image folder is named after its root folder (data/birds -> "birds").
-    std::string dataset_id = result_id;
-    if (dataset_id.empty()) dataset_id = std::filesystem::weakly_canonical(a.root).filename().string();
-    if (dataset_id.empty()) dataset_id = a.dataset;
+    const std::string dataset_id = results_dataset_id(a.data);
     const auto num_classes = static_cast<std::int64_t>(original.class_names().size());
     std::cerr << "train: " << train.size() << " images (" << original.size() << " original, expansion " << expansion
               << "), test: " << test.size() << ", classes: " << num_classes << "\n";
@@ -161,10 +165,12 @@ int main(int argc, char** argv) {
     cfg.weight_decay = a.weight_decay;
     cfg.seed = a.seed;
     cfg.top5 = a.top5;
+    cfg.eval_every = a.eval_every;
     cfg.num_threads = a.threads;
     cfg.checkpoint_dir = a.checkpoint_dir;
     cfg.stop_after = a.stop_after;
-    cfg.data_settings = {{"dataset", a.dataset},     {"root", a.root},
+    cfg.data_settings = {{"dataset", a.data.kind},   {"root", a.data.root.string()},
+                         {"data", a.data.describe()},
                          {"expanded", a.expanded},   {"augment", a.augment},
                          {"batch_size", a.batch_size}, {"image_size", a.image_size},
                          {"resize", a.resize},       {"pretrained", a.pretrained}};
