@@ -242,6 +242,40 @@ TEST_CASE("a run stopped after one epoch and resumed equals an uninterrupted run
                     Catch::Contains("different settings") && Catch::Contains("cutout"));
 }
 
+TEST_CASE("eval_every evaluates every N-th and the last epoch; best is over those", "[train][trainer]") {
+  const auto [x, y] = toy_data(8, 21);
+  const auto [tx, ty] = toy_data(4, 22);
+  auto test_src = tensor_batches(tx, ty, 16, false);
+  std::int64_t evaluations = 0;
+  BatchSource counted = test_src;
+  counted.for_each = [&](const EpochInfo& e, const BatchVisitor& f) {
+    ++evaluations;
+    test_src.for_each(e, f);
+  };
+  TrainConfig cfg;
+  cfg.epochs = 5;
+  cfg.lr = 0.05;
+  cfg.eval_every = 2;
+  torch::manual_seed(5);
+  Trainer t(make_classifier("resnet_tiny", 3), cfg);
+  std::vector<std::string> lines;
+  t.on_epoch = [&](const EpochStats& s) { lines.push_back(format_progress(s)); };
+  const auto r = t.fit(tensor_batches(x, y, 8, true), counted);
+  CHECK(evaluations == 3);   // after epochs 2, 4 and 5
+  REQUIRE(r.history.size() == 5);
+  for (int e : {0, 2}) CHECK(std::isnan(r.history[e].test_top1));
+  for (int e : {1, 3, 4}) CHECK(std::isfinite(r.history[e].test_top1));
+  CHECK(r.best_top1 == std::max({r.history[1].test_top1, r.history[3].test_top1, r.history[4].test_top1}));
+  CHECK(r.last_top1 == r.history[4].test_top1);
+  CHECK((r.best_epoch == 2 || r.best_epoch == 4 || r.best_epoch == 5));
+  REQUIRE(lines.size() == 5);
+  CHECK_THAT(lines[0], Catch::Contains("test -"));
+  CHECK_THAT(lines[1], !Catch::Contains("test -"));
+  cfg.eval_every = 0;
+  CHECK_THROWS_WITH(Trainer(make_classifier("resnet_tiny", 3), cfg).fit(tensor_batches(x, y, 8, true), test_src),
+                    Catch::Contains("eval_every"));
+}
+
 TEST_CASE("a save killed midway keeps the previous checkpoint; the next save cleans up", "[train][checkpoint][crash]") {
   TempDir tmp;
   auto net = make_classifier("resnet_tiny", 3);

@@ -82,10 +82,14 @@ inline std::string format_duration(double seconds) {
 
 inline std::string format_progress(const EpochStats& s) {
   char buf[320];
-  std::snprintf(buf, sizeof buf,
-                "epoch %lld/%lld  lr %.5f  loss %.4f  train %.2f%%  test %.2f%% (best %.2f%%)", (long long)s.epoch,
-                (long long)s.epochs, s.lr, s.train_loss, s.train_top1, s.test_top1, s.best_top1);
+  std::snprintf(buf, sizeof buf, "epoch %lld/%lld  lr %.5f  loss %.4f  train %.2f%%", (long long)s.epoch,
+                (long long)s.epochs, s.lr, s.train_loss, s.train_top1);
   std::string line = buf;
+  if (std::isfinite(s.test_top1))
+    std::snprintf(buf, sizeof buf, "  test %.2f%% (best %.2f%%)", s.test_top1, s.best_top1);
+  else
+    std::snprintf(buf, sizeof buf, "  test -  (best %.2f%%)", s.best_top1);
+  line += buf;
   if (std::isfinite(s.test_top5)) {
     std::snprintf(buf, sizeof buf, "  top5 %.2f%%", s.test_top5);
     line += buf;
