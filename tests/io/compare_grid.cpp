@@ -84,6 +84,8 @@ TEST_CASE("compare_grid: a row per class, the seed then each run's first expansi
   REQUIRE(g.columns == 5);
   REQUIRE(g.sheet.width == 5 * (12 + 2) + 2);
   REQUIRE(g.sheet.height == 3 * (12 + 2) + 2);
+  CHECK(int(g.sheet.at(1, 1, 0)) == 255);   // white padding
+  CHECK(int(g.sheet.at(14, 20, 2)) == 255);
   for (int r = 0; r < 3; ++r) {
     check_cell(g.sheet, r, 0, 12, 3, ds.load(std::size_t(2 * r)));
     for (int k = 0; k < 2; ++k)

@@ -21,7 +21,8 @@
 // expansion of the first row (bicubic, only where it differs), then enlarged
 // `upscale` times by nearest neighbour (0: the smallest factor that makes a
 // cell at least 64 px); a run with fewer than per_seed expansions of a seed
-// gets grey cells there, listed in CompareGridImage::missing.
+// gets grey cells there, listed in CompareGridImage::missing. Cells are
+// 2 px apart on white (make_grid's padding), which keeps dark images apart.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -184,7 +185,7 @@ struct CompareGridImage {
 inline CompareGridImage render_compare_grid(const std::vector<CompareRow>& rows, std::size_t runs,
                                             std::int64_t per_seed,
                                             const std::function<Image(const CompareRow&)>& seed_image,
-                                            int upscale = 0, int padding = 2) {
+                                            int upscale = 0, int padding = 2, std::uint8_t pad_value = 255) {
   if (rows.empty()) throw std::invalid_argument("render_compare_grid: no rows");
   if (runs == 0 || per_seed < 1) throw std::invalid_argument("render_compare_grid: no runs or per_seed < 1");
   if (upscale < 0) throw std::invalid_argument("render_compare_grid: upscale must be >= 0 (0: automatic)");
@@ -215,7 +216,7 @@ inline CompareGridImage render_compare_grid(const std::vector<CompareRow>& rows,
                             " expansions (grey cells)");
     }
   }
-  g.sheet = make_grid(cells, g.columns, padding);
+  g.sheet = make_grid(cells, g.columns, padding, pad_value);
   return g;
 }
 
