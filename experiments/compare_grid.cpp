@@ -10,11 +10,13 @@
 // seed_source: an image file (image_folder datasets) is read directly; a
 // dataset record ("<file>#<n>") is read from --dataset/--root (train split),
 // or, without them, from the dataset named in the first run's run.json,
-// opened in the record file's folder.
+// opened in the record file's folder. A run of a shifted dataset
+// ("fashion_mnist+invert" in run.json, or --shift) shows its seeds shifted.
 #include <CLI/CLI.hpp>
 
 #include <distdiff/data/any.hpp>
 #include <distdiff/data/shapes.hpp>
+#include <distdiff/data/shifted.hpp>
 #include <distdiff/detail/atomic_write.hpp>
 #include <distdiff/io/compare_grid.hpp>
 #include <distdiff/io/image_io.hpp>
@@ -34,16 +36,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// run.json's dataset name: "<dataset>" or "<dataset>+<shift>" (data/shifted.hpp).
+std::string run_dataset_name(const fs::path& run) {
+  const auto settings = distdiff::read_run_settings(run);
+  if (!settings || !settings->contains("dataset") || !(*settings)["dataset"].is_string()) return {};
+  return (*settings)["dataset"].get<std::string>();
+}
+
 // The dataset named in run.json, opened where the seed record's file lies
 // (e.g. fashion_mnist in the folder of train-images-idx3-ubyte.gz).
 std::optional<distdiff::AnyDataset> dataset_from_run_json(const fs::path& run, const std::string& seed_source,
                                                           std::string& why) {
-  const auto settings = distdiff::read_run_settings(run);
-  if (!settings || !settings->contains("dataset") || !(*settings)["dataset"].is_string()) {
+  const std::string full = run_dataset_name(run);
+  if (full.empty()) {
     why = "no dataset name in " + (run / "run.json").string();
     return std::nullopt;
   }
-  const std::string name = (*settings)["dataset"].get<std::string>();
+  const std::string name = full.substr(0, full.find('+'));
   const auto& names = distdiff::dataset_names();
   if (name == "shapes") {
     why = "run.json's dataset is the procedural shapes: pass --dataset shapes and the expansion's --per-class as "
@@ -79,7 +88,7 @@ int main(int argc, char** argv) {
   std::vector<fs::path> run_dirs;
   std::vector<std::string> labels;
   fs::path out = "compare_grid.png", root;
-  std::string classes = "all", dataset, split = "train";
+  std::string classes = "all", dataset, split = "train", shift;
   distdiff::CompareGridOptions opt;
   int upscale = 0;
   std::int64_t shapes_per_class = 4;
@@ -101,6 +110,9 @@ int main(int argc, char** argv) {
   app.add_option("--split", split, "its split holding the seed images")->capture_default_str();
   app.add_option("--shapes-per-class", shapes_per_class, "--dataset shapes: the expansion's --per-class")
       ->capture_default_str();
+  app.add_option("--shift", shift,
+                 "the visual shift of the runs' seed images: none | invert | sepia (default: the '+<shift>' of "
+                 "run.json's dataset name)");
   app.add_flag("--no-seed", no_seed, "leave the seed column out (no dataset needed)");
   CLI11_PARSE(app, argc, argv);
 
@@ -146,6 +158,12 @@ int main(int argc, char** argv) {
               dataset, root.empty() ? fs::path("/usr/share/datasets/fashion-mnist") : root, distdiff::parse_split(split)));
         }
       }
+      if (shift.empty()) {
+        const std::string name = run_dataset_name(runs[0].folder);
+        shift = name.find('+') == std::string::npos ? "none" : name.substr(name.find('+') + 1);
+        if (shift != "none") std::cerr << "seed images: shifted by '" << shift << "' (run.json: " << name << ")\n";
+      }
+      distdiff::apply_shift(shift, distdiff::Image(1, 1, 1));   // an unknown name fails here
       std::string why;
       for (const auto& row : rows) {
         auto img = finder.find(row.seed.seed_source);
@@ -163,7 +181,7 @@ int main(int argc, char** argv) {
                                     : "; pass --dataset NAME --root DIR (the dataset the runs expanded)" +
                                           (why.empty() ? std::string() : " (" + why + ")")) +
               ", or --no-seed");
-        seed_images.push_back(std::move(*img));
+        seed_images.push_back(distdiff::apply_shift(shift, std::move(*img)));
       }
     }
     std::map<const distdiff::CompareRow*, const distdiff::Image*> seed_of;

@@ -17,6 +17,7 @@
 
 #include <distdiff/core/threads.hpp>
 #include <distdiff/data/any.hpp>
+#include <distdiff/data/shifted.hpp>
 #include <distdiff/eval/feature_frechet.hpp>
 #include <distdiff/eval/image_files.hpp>
 #include <distdiff/features/clip_image_features.hpp>
@@ -79,7 +80,7 @@ void append_rows(const fs::path& path, const std::string& real, const std::strin
 
 int main(int argc, char** argv) {
   CLI::App app{"Fréchet distance between real images and expansion runs in CLIP image-feature space"};
-  std::string real_dataset, real_split = "test", device = "auto";
+  std::string real_dataset, real_split = "test", real_shift = "none", device = "auto";
   fs::path real_root, real_folder, clip_dir, results;
   std::vector<fs::path> generated;
   std::vector<std::string> labels;
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   auto* dataset_opt = app.add_option("--real-dataset", real_dataset, "the real images: " + names);
   app.add_option("--real-root", real_root, "its folder (fashion_mnist: /usr/share/datasets/fashion-mnist)");
   app.add_option("--real-split", real_split, "train | val | test")->capture_default_str();
+  app.add_option("--real-shift", real_shift,
+                 "a visual shift of the real images (data/shifted.hpp): none | invert | sepia, as the runs' --shift")
+      ->capture_default_str();
   auto* folder_opt = app.add_option("--real-folder", real_folder, "or: every image below this folder as the real set");
   dataset_opt->excludes(folder_opt);
   app.add_option("--generated", generated, "an expansion run folder (repeatable)")->required();
@@ -109,6 +113,9 @@ int main(int argc, char** argv) {
     std::cerr << "cpu: " << distdiff::describe_cpu_threads() << "\n";
     if (real_dataset.empty() == real_folder.empty())
       throw std::invalid_argument("give the real images: --real-dataset NAME [--real-root DIR] or --real-folder DIR");
+    if (!real_folder.empty() && real_shift != "none")
+      throw std::invalid_argument("--real-shift goes with --real-dataset, not --real-folder");
+    distdiff::apply_shift(real_shift, distdiff::Image(1, 1, 1));   // an unknown name fails here
     if (!labels.empty() && labels.size() != generated.size())
       throw std::invalid_argument("--label: " + std::to_string(labels.size()) + " labels for " +
                                   std::to_string(generated.size()) + " --generated folders (give one per folder)");
@@ -160,8 +167,9 @@ int main(int argc, char** argv) {
           throw std::invalid_argument("--real-dataset " + real_dataset + " needs --real-root DIR");
         real_root = "/usr/share/datasets/fashion-mnist";   // the expansion tools' default root
       }
-      real_name = real_dataset + ":" + real_split;
-      measure_real(distdiff::open_dataset(real_dataset, real_root, distdiff::parse_split(real_split)));
+      real_name = real_dataset + (real_shift == "none" ? "" : "+" + real_shift) + ":" + real_split;
+      measure_real(distdiff::shifted(distdiff::open_dataset(real_dataset, real_root, distdiff::parse_split(real_split)),
+                                     real_shift));
     }
 
     std::vector<Row> rows;
