@@ -3,8 +3,14 @@
 // DistDiff): FID's statistic with CLIP instead of Inception
 // (eval/feature_frechet.hpp, docs/results.md).
 //
-//   frechet --real-dataset fashion_mnist --real-split test --generated out/distdiff
-//       --generated out/plain --label distdiff --label plain --results fd.csv
+//   frechet --dataset fashion_mnist --generated out/distdiff --generated out/plain
+//       --label distdiff --label plain --results fd.csv
+//   frechet --dataset fashion_mnist --shift invert --generated out/shifted-distdiff
+//
+// The real images: the test split of the dataset options every tool takes
+// (pipeline/dataset_options.hpp; same --classes and --shift), or with
+// --real-split train the seed set (--pool, --shots, --shot-seed), or any
+// folder of images (--real-folder).
 //
 // Features: the image tower of the small world's CLIP (models/small_world,
 // found like the expansion tools find it) or of --clip DIR (a transformers
@@ -24,6 +30,7 @@
 #include <distdiff/io/run_folder.hpp>
 #include <distdiff/models/small_world.hpp>
 #include <distdiff/pipeline/cli.hpp>
+#include <distdiff/pipeline/dataset_options.hpp>
 #include <distdiff/pipeline/manifest.hpp>
 
 #include <cstdio>
@@ -80,23 +87,20 @@ void append_rows(const fs::path& path, const std::string& real, const std::strin
 
 int main(int argc, char** argv) {
   CLI::App app{"Fréchet distance between real images and expansion runs in CLIP image-feature space"};
-  std::string real_dataset, real_split = "test", real_shift = "none", device = "auto";
-  fs::path real_root, real_folder, clip_dir, results;
+  distdiff::DatasetChoice real;
+  std::string real_split = "test", device = "auto";
+  fs::path real_folder, clip_dir, results;
   std::vector<fs::path> generated;
   std::vector<std::string> labels;
   std::size_t max_real = 0;
   std::int64_t batch_size = 64;
   int threads = 0;
-  std::string names;
-  for (const auto& n : distdiff::dataset_names()) names += (names.empty() ? "" : " | ") + n;
-  auto* dataset_opt = app.add_option("--real-dataset", real_dataset, "the real images: " + names);
-  app.add_option("--real-root", real_root, "its folder (fashion_mnist: /usr/share/datasets/fashion-mnist)");
-  app.add_option("--real-split", real_split, "train | val | test")->capture_default_str();
-  app.add_option("--real-shift", real_shift,
-                 "a visual shift of the real images (data/shifted.hpp): none | invert | sepia, as the runs' --shift")
+  distdiff::add_dataset_options(app, real);
+  app.add_option("--real-split", real_split,
+                 "test: the test split (same --classes, --shift) | train: the seed set (--pool, --shots, ...)")
       ->capture_default_str();
   auto* folder_opt = app.add_option("--real-folder", real_folder, "or: every image below this folder as the real set");
-  dataset_opt->excludes(folder_opt);
+  app.get_option("--dataset")->excludes(folder_opt);
   app.add_option("--generated", generated, "an expansion run folder (repeatable)")->required();
   app.add_option("--label", labels, "a name per --generated, in order (default: the folder name)");
   app.add_option("--clip", clip_dir, "CLIP folder (default: the small world's, models/small_world)");
@@ -111,11 +115,15 @@ int main(int argc, char** argv) {
   try {
     distdiff::set_cpu_threads(threads);
     std::cerr << "cpu: " << distdiff::describe_cpu_threads() << "\n";
-    if (real_dataset.empty() == real_folder.empty())
-      throw std::invalid_argument("give the real images: --real-dataset NAME [--real-root DIR] or --real-folder DIR");
-    if (!real_folder.empty() && real_shift != "none")
-      throw std::invalid_argument("--real-shift goes with --real-dataset, not --real-folder");
-    distdiff::apply_shift(real_shift, distdiff::Image(1, 1, 1));   // an unknown name fails here
+    const bool from_dataset = app.count("--dataset") > 0;
+    if (from_dataset == !real_folder.empty())
+      throw std::invalid_argument("give the real images: --dataset NAME [--root DIR ...] or --real-folder DIR");
+    if (real_split != "test" && real_split != "train")
+      throw std::invalid_argument("--real-split must be test or train, got '" + real_split + "'");
+    if (from_dataset) {
+      distdiff::resolve_dataset_alias(real, std::cerr);
+      real.validate();
+    }
     if (!labels.empty() && labels.size() != generated.size())
       throw std::invalid_argument("--label: " + std::to_string(labels.size()) + " labels for " +
                                   std::to_string(generated.size()) + " --generated folders (give one per folder)");
@@ -162,14 +170,8 @@ int main(int argc, char** argv) {
       real_name = real_folder.string();
       measure_real(distdiff::ImageFiles::in_folder(real_folder, /*recursive=*/true));
     } else {
-      if (real_root.empty()) {
-        if (real_dataset != "fashion_mnist")
-          throw std::invalid_argument("--real-dataset " + real_dataset + " needs --real-root DIR");
-        real_root = "/usr/share/datasets/fashion-mnist";   // the expansion tools' default root
-      }
-      real_name = real_dataset + (real_shift == "none" ? "" : "+" + real_shift) + ":" + real_split;
-      measure_real(distdiff::shifted(distdiff::open_dataset(real_dataset, real_root, distdiff::parse_split(real_split)),
-                                     real_shift));
+      real_name = real.id() + ":" + real_split;
+      measure_real(real_split == "test" ? distdiff::open_test_dataset(real) : distdiff::open_seed_dataset(real));
     }
 
     std::vector<Row> rows;

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# The paper's protocol, on any dataset the tools can read (docs/small-world.md):
+# k-shot seed sets drawn by seed, expanded by plain img2img, GIF-SD, DistDiff and
+# the Table 3 rows, a classifier trained from scratch with one recipe for every
+# row (the Original / Cutout / GridMask / RandAugment rows train on the seed set
+# only), tested on the test split; then the tables, the feature-space Fréchet
+# distances and a comparison grid.
+#
+#   bash scripts/protocol.sh --out out/protocol                       # Fashion-MNIST target pool, seeds 1 2 3
+#   bash scripts/protocol.sh --out out/shifted --data "--dataset fashion_mnist --pool target --shift invert"
+#   bash scripts/protocol.sh --out out/mine --data "--dataset image_folder --root my/train --test-root my/test"
+#   bash scripts/protocol.sh --out out/sweeps --tables "4 5" --seeds 1
+#
+# Every step is resumable: run the same command again after a kill and it goes
+# on (finished expansions and classifiers are kept). Each command with its
+# wall time is appended to <out>/commands.log.
+#
+# Options (defaults in brackets):
+#   --out DIR            output folder (required)
+#   --data "OPTS"        dataset options of every tool ["--dataset fashion_mnist --pool target"]
+#   --seeds "S ..."      seeds: each draws its own k-shot set and seeds its runs ["1 2 3"]
+#   --shots K            seed images per class [10]
+#   --factor F           generated images per seed image [5]
+#   --tables "T ..."     1 (Original, Cutout, GridMask, RandAugment, SD img2img, GIF-SD, DistDiff),
+#                        3 (no / class / group / both prototypes), 4 (M sweep), 5 (K sweep) ["1 3"];
+#                        4 and 5 run on the first seed only
+#   --gen "OPTS"         extra options of the expansion tools [""]
+#   --train "OPTS"       classifier recipe ["--backbone resnet_tiny --image-size 32 --resize 32 --epochs 60
+#                        --batch-size 64 --lr 0.05 --eval-every 10"]
+#   --bin DIR            the built tools [build/bin]
+#   --threads N          CPU threads of every tool [all]
+set -euo pipefail
+
+OUT=""
+DATA="--dataset fashion_mnist --pool target"
+SEEDS="1 2 3"
+SHOTS=10
+FACTOR=5
+TABLES="1 3"
+GEN=""
+TRAIN="--backbone resnet_tiny --image-size 32 --resize 32 --epochs 60 --batch-size 64 --lr 0.05 --eval-every 10"
+BIN="build/bin"
+THREADS=""
+
+die() { echo "protocol.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) OUT="$2"; shift 2 ;;
+    --data) DATA="$2"; shift 2 ;;
+    --seeds) SEEDS="$2"; shift 2 ;;
+    --shots) SHOTS="$2"; shift 2 ;;
+    --factor) FACTOR="$2"; shift 2 ;;
+    --tables) TABLES="$2"; shift 2 ;;
+    --gen) GEN="$2"; shift 2 ;;
+    --train) TRAIN="$2"; shift 2 ;;
+    --bin) BIN="$2"; shift 2 ;;
+    --threads) THREADS="--threads $2"; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1' (--help lists them)" ;;
+  esac
+done
+[ -n "$OUT" ] || die "--out DIR is required"
+[ -n "$SEEDS" ] || die "--seeds: give at least one seed"
+for t in $TABLES; do
+  case "$t" in 1|3|4|5) ;; *) die "--tables: unknown table '$t' (1, 3, 4, 5)" ;; esac
+done
+for tool in quickstart table1_stable_diffusion table1_gif_sd table3_no_prototypes table3_class_prototypes_only \
+            table3_group_prototypes_only table4_optimization_step table5_group_count train_classifier \
+            results_table frechet compare_grid; do
+  [ -x "$BIN/$tool" ] || die "$BIN/$tool is missing: cmake --build build --target $tool (or --bin DIR)"
+done
+mkdir -p "$OUT"
+LOG="$OUT/commands.log"
+RESULTS="$OUT/results.csv"
+has() { case " $TABLES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# Runs one command, appending it and its wall time to commands.log; its output goes to <out>/logs/.
+run() {
+  local name="$1"; shift
+  mkdir -p "$OUT/logs"
+  local t0=$SECONDS
+  echo "\$ $*" >> "$LOG"
+  if ! "$@" > "$OUT/logs/$name.log" 2>&1; then
+    echo "# FAILED after $((SECONDS - t0)) s, see $OUT/logs/$name.log" >> "$LOG"
+    tail -20 "$OUT/logs/$name.log" >&2
+    die "'$name' failed (log: $OUT/logs/$name.log)"
+  fi
+  echo "# $((SECONDS - t0)) s" >> "$LOG"
+  echo "  $name: $((SECONDS - t0)) s" >&2
+}
+
+# shellcheck disable=SC2086  # DATA, GEN, TRAIN and THREADS are option lists
+expand() {   # expand <seed> <row> <tool> [extra options]
+  local s="$1" row="$2" tool="$3"; shift 3
+  run "s$s-gen-$row" "$BIN/$tool" $DATA --shots "$SHOTS" --shot-seed "$s" --seed "$s" --factor "$FACTOR" \
+    --out "$OUT/gen/s$s/$row" --grid 0 $THREADS $GEN "$@"
+  # energy and zero-shot class agreement of the run, one CSV row per (variant) run,
+  # from the run that generated the images (a resumed, finished run prints none)
+  local log="$OUT/logs/s$s-gen-$row.log"
+  [ -f "$OUT/expansions.csv" ] || echo "seed,row,energy_before,energy_after,class_agreement_percent" > "$OUT/expansions.csv"
+  grep -q "^$s,$row[,/]" "$OUT/expansions.csv" && return 0
+  awk -v s="$s" -v row="$row" '
+    /^== /                { sub(/^== /, ""); sub(/:.*/, ""); variant = "/" $0 }
+    /energy before -> after/ { split($0, a, ": "); split(a[2], e, " -> "); before = e[1]; sub(/ .*/, "", e[2]); after = e[2] }
+    /class agreement \(zero-shot/ { match($0, /: [0-9.]+%/); agree = substr($0, RSTART + 2, RLENGTH - 3)
+                            print s "," row variant "," before "," after "," agree; before = after = "" }
+  ' "$log" >> "$OUT/expansions.csv"
+}
+# shellcheck disable=SC2086
+classify() {   # classify <seed> <row> <method name> [extra options]
+  local s="$1" row="$2" method="$3"; shift 3
+  run "s$s-train-$row" "$BIN/train_classifier" $DATA --shots "$SHOTS" --shot-seed "$s" --seed "$s" \
+    --method-name "$method" --results "$RESULTS" --checkpoint-dir "$OUT/ckpt/s$s/$row" $THREADS $TRAIN "$@"
+}
+
+FIRST=""
+for s in $SEEDS; do
+  [ -n "$FIRST" ] || FIRST="$s"
+  echo "seed $s" >&2
+  if has 1; then
+    classify "$s" original Original
+    classify "$s" cutout Cutout --augment cutout
+    classify "$s" gridmask GridMask --augment gridmask
+    classify "$s" randaugment RandAugment --augment randaugment
+    expand "$s" sd table1_stable_diffusion
+    classify "$s" sd "SD img2img" --expanded "$OUT/gen/s$s/sd"
+    expand "$s" gif_sd table1_gif_sd
+    classify "$s" gif_sd "GIF-SD" --expanded "$OUT/gen/s$s/gif_sd"
+  fi
+  if has 1 || has 3; then
+    expand "$s" distdiff quickstart
+    classify "$s" distdiff "DistDiff" --expanded "$OUT/gen/s$s/distdiff"
+  fi
+  if has 3; then
+    expand "$s" no_prototypes table3_no_prototypes
+    classify "$s" no_prototypes "Prototypes: none" --expanded "$OUT/gen/s$s/no_prototypes"
+    expand "$s" class_only table3_class_prototypes_only
+    classify "$s" class_only "Prototypes: class only" --expanded "$OUT/gen/s$s/class_only"
+    expand "$s" group_only table3_group_prototypes_only
+    classify "$s" group_only "Prototypes: group only" --expanded "$OUT/gen/s$s/group_only"
+  fi
+done
+
+if has 4; then
+  expand "$FIRST" m_sweep table4_optimization_step
+  for d in "$OUT/gen/s$FIRST/m_sweep"/M*; do
+    m="$(basename "$d")"; m="${m#M}"
+    classify "$FIRST" "m_sweep_M$m" "DistDiff M=$m" --expanded "$d"
+  done
+fi
+if has 5; then
+  expand "$FIRST" k_sweep table5_group_count
+  for d in "$OUT/gen/s$FIRST/k_sweep"/K*; do
+    k="$(basename "$d")"; k="${k#K}"
+    classify "$FIRST" "k_sweep_K$k" "DistDiff K=$k" --expanded "$d"
+  done
+fi
+
+# Fréchet distance of every expanded set (first seed) to the test images, in
+# the feature space of the CLIP that guides the expansion.
+GENERATED=()
+for d in "$OUT/gen/s$FIRST"/*; do
+  if [ -f "$d/manifest.jsonl" ]; then GENERATED+=(--generated "$d" --label "$(basename "$d")"); fi
+  for v in "$d"/*; do if [ -f "$v/manifest.jsonl" ]; then GENERATED+=(--generated "$v" --label "$(basename "$d")/$(basename "$v")"); fi; done
+done
+rm -f "$OUT/frechet.csv"
+# shellcheck disable=SC2086
+[ ${#GENERATED[@]} -gt 0 ] && run frechet "$BIN/frechet" $DATA "${GENERATED[@]}" --results "$OUT/frechet.csv" $THREADS
+
+# Seed | plain img2img | GIF-SD | DistDiff on the same seeds and noise (first seed).
+if has 1; then
+  run compare_grid "$BIN/compare_grid" --run "$OUT/gen/s$FIRST/sd" --run "$OUT/gen/s$FIRST/gif_sd" \
+    --run "$OUT/gen/s$FIRST/distdiff" --label "SD img2img" --label "GIF-SD" --label "DistDiff" \
+    --out "$OUT/compare_grid.png"
+fi
+
+ABLATIONS=()
+has 4 && ABLATIONS+=(--ablation M)
+has 5 && ABLATIONS+=(--ablation K)
+BACKBONE="$(echo " $TRAIN " | sed -n 's/.* --backbone \([^ ]*\) .*/\1/p')"
+run results_table "$BIN/results_table" --results "$RESULTS" --out "$OUT/tables" --baseline Original \
+  --expansion "$FACTOR" ${BACKBONE:+--backbone "$BACKBONE"} "${ABLATIONS[@]}"
+cat "$OUT/logs/results_table.log"
+echo "protocol.sh: results in $OUT (results.csv, expansions.csv, frechet.csv, tables/, compare_grid.png, commands.log)" >&2
