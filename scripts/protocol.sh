@@ -60,6 +60,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$OUT" ] || die "--out DIR is required"
+# shellcheck source=cpu-env.sh
+source "$(dirname "$0")/cpu-env.sh"   # OpenBLAS kernels for this CPU
 [ -n "$SEEDS" ] || die "--seeds: give at least one seed"
 for t in $TABLES; do
   case "$t" in 1|3|4|5) ;; *) die "--tables: unknown table '$t' (1, 3, 4, 5)" ;; esac
