@@ -232,7 +232,7 @@ TEST_CASE("set_cpu_threads applies the allocation to LibTorch and describes it",
     CHECK(set_cpu_threads(3) == 3);
     CHECK(at::get_num_threads() == 3);
     CHECK(cpu_allocation().source == "--threads");
-    CHECK(describe_cpu_threads() == "3 threads (--threads)");
+    CHECK_THAT(describe_cpu_threads(), Catch::StartsWith("3 threads (--threads)"));
     CHECK(cpu_threads_tick() == 3);  // fixed: the governor leaves it
     CHECK(at::get_num_threads() == 3);
   }
@@ -240,9 +240,30 @@ TEST_CASE("set_cpu_threads applies the allocation to LibTorch and describes it",
     Env env{{"OMP_NUM_THREADS", "1"}};
     CHECK(set_cpu_threads() == 1);
     CHECK(at::get_num_threads() == 1);
-    CHECK(describe_cpu_threads() == "1 thread (OMP_NUM_THREADS)");
+    CHECK_THAT(describe_cpu_threads(), Catch::StartsWith("1 thread (OMP_NUM_THREADS)"));
   }
   set_cpu_threads(before);
+}
+
+TEST_CASE("openblas_kernel_hint names OPENBLAS_CORETYPE only for generic kernels on an AVX2 CPU", "[core][threads]") {
+  CHECK(openblas_kernel_hint("SkylakeX").empty());
+  CHECK(openblas_kernel_hint("Haswell").empty());
+  CHECK(openblas_kernel_hint("").empty());   // not OpenBLAS
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  bool avx2 = false;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) {
+      avx2 = line.find(" avx2") != std::string::npos;
+      break;
+    }
+  const auto hint = openblas_kernel_hint("Prescott");
+  CHECK(hint.empty() == !avx2);
+  if (avx2) CHECK_THAT(hint, Catch::Contains("OPENBLAS_CORETYPE=") && Catch::Contains("Prescott"));
+  const auto core = openblas_core_name();   // this process: LibTorch's BLAS
+  INFO("OpenBLAS core: " << core);
+  if (const char* forced = std::getenv("OPENBLAS_CORETYPE"); forced && !core.empty())
+    CHECK(openblas_kernel_hint().empty());
 }
 
 TEST_CASE("The governor lowers the thread count under load and restores it when the load goes", "[core][threads]") {

@@ -123,11 +123,37 @@ inline CpuAllocation cpu_allocation() { return detail::cpu_governor().allocation
 inline int cpu_thread_changes() { return detail::cpu_governor().changes(); }
 
 // One line for logs: "2 threads (affinity mask, adaptive up to 2)".
+// The OpenBLAS kernel set in use ("Prescott", "Haswell", "SkylakeX", ...), or
+// "" when LibTorch's BLAS is not OpenBLAS.
+inline std::string openblas_core_name() {
+  using CoreName = char* (*)();
+  const auto f = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  const char* name = f ? f() : nullptr;
+  return name ? std::string(name) : std::string();
+}
+
+// A hint when OpenBLAS runs its generic kernels on a CPU with AVX2/AVX-512
+// (Debian 12's OpenBLAS 0.3.21 does not know some newer models): the variable
+// that selects the right ones (read at load time, so it must be set before the
+// program starts; scripts/cpu-env.sh sets it). Empty when nothing is to gain.
+inline std::string openblas_kernel_hint(const std::string& core = openblas_core_name()) {
+  if (core != "Prescott" && core != "prescott") return {};
+  __builtin_cpu_init();
+  const char* better = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? "SKYLAKEX"
+                       : __builtin_cpu_supports("avx2")                                       ? "HASWELL"
+                                                                                              : nullptr;
+  if (!better) return {};
+  return std::string("OpenBLAS runs its generic ") + core + " kernels on this CPU; export OPENBLAS_CORETYPE=" + better +
+         " (or source scripts/cpu-env.sh) for about 1.7x faster CPU runs";
+}
+
 inline std::string describe_cpu_threads() {
   const auto a = cpu_allocation();
   std::string s = std::to_string(a.threads) + (a.threads == 1 ? " thread (" : " threads (") + a.source;
   if (a.adaptive) s += ", adaptive up to " + std::to_string(a.ceiling);
-  return s + ")";
+  s += ")";
+  if (const auto hint = openblas_kernel_hint(); !hint.empty()) s += "\n  note: " + hint;
+  return s;
 }
 
 }  // namespace distdiff
