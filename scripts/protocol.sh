@@ -143,20 +143,17 @@ for s in $SEEDS; do
   fi
 done
 
-if has 4; then
-  expand "$FIRST" m_sweep table4_optimization_step
-  for d in "$OUT/gen/s$FIRST/m_sweep"/M*; do
-    m="$(basename "$d")"; m="${m#M}"
-    classify "$FIRST" "m_sweep_M$m" "DistDiff M=$m" --expanded "$d"
+# A sweep tool writes one variant folder per value (M0, M10, … or K1, K2, …): one classifier each.
+sweep() {   # sweep <row> <tool> <key>
+  local row="$1" tool="$2" key="$3" d v
+  expand "$FIRST" "$row" "$tool"
+  for d in "$OUT/gen/s$FIRST/$row/$key"*; do
+    v="$(basename "$d")"; v="${v#"$key"}"
+    classify "$FIRST" "${row}_$key$v" "DistDiff $key=$v" --expanded "$d"
   done
-fi
-if has 5; then
-  expand "$FIRST" k_sweep table5_group_count
-  for d in "$OUT/gen/s$FIRST/k_sweep"/K*; do
-    k="$(basename "$d")"; k="${k#K}"
-    classify "$FIRST" "k_sweep_K$k" "DistDiff K=$k" --expanded "$d"
-  done
-fi
+}
+if has 4; then sweep m_sweep table4_optimization_step M; fi
+if has 5; then sweep k_sweep table5_group_count K; fi
 
 # Fréchet distance of every expanded set (first seed) to the test images, in
 # the feature space of the CLIP that guides the expansion.
