@@ -72,6 +72,9 @@ for tool in quickstart table1_stable_diffusion table1_gif_sd table3_no_prototype
   [ -x "$BIN/$tool" ] || die "$BIN/$tool is missing: cmake --build build --target $tool (or --bin DIR)"
 done
 mkdir -p "$OUT"
+# One protocol run per folder: a second one would write the same runs and checkpoints.
+exec 9>"$OUT/.protocol.lock"
+flock -n 9 || die "another protocol.sh is running in $OUT (wait for it, or use another --out)"
 LOG="$OUT/commands.log"
 RESULTS="$OUT/results.csv"
 has() { case " $TABLES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
