@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
           if (root.empty() && dataset != "fashion_mnist")
             throw std::invalid_argument("--dataset " + dataset + " needs --root DIR");
           finder = distdiff::SeedImageFinder(distdiff::open_dataset(
-              dataset, root.empty() ? fs::path("/usr/share/datasets/fashion-mnist") : root, distdiff::parse_split(split)));
+              dataset, root.empty() ? distdiff::default_fashion_mnist_root() : root, distdiff::parse_split(split)));
         }
       }
       if (shift.empty()) {
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
         shift = name.find('+') == std::string::npos ? "none" : name.substr(name.find('+') + 1);
         if (shift != "none") std::cerr << "seed images: shifted by '" << shift << "' (run.json: " << name << ")\n";
       }
-      distdiff::apply_shift(shift, distdiff::Image(1, 1, 1));   // an unknown name fails here
+      distdiff::check_shift_name(shift);
       std::string why;
       for (const auto& row : rows) {
         auto img = finder.find(row.seed.seed_source);

@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   app.add_option("--stage", a.stage, "clip | vae | unet | all")->capture_default_str();
   app.add_option("--dataset", a.dataset, "a dataset name of open_dataset (fashion_mnist, image_folder, ...)")
       ->capture_default_str();
-  app.add_option("--root", a.root, "dataset folder (default for fashion_mnist: /usr/share/datasets/fashion-mnist)");
+  app.add_option("--root", a.root, "dataset folder (default for fashion_mnist: " + distdiff::default_fashion_mnist_root().string() + ")");
   app.add_option("--out", a.out, "output folder")->capture_default_str();
   app.add_option("--seed", a.seed, "training seed (initial weights, batches, noise)")->capture_default_str();
   app.add_option("--split-seed", a.split_seed, "seed of the foundation / target-pool split")->capture_default_str();
@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
     // Data: the foundation split of the training set; the test split for evaluation only.
     if (a.root.empty()) {
       if (a.dataset != "fashion_mnist") throw std::invalid_argument("--dataset " + a.dataset + " needs --root");
-      a.root = "/usr/share/datasets/fashion-mnist";
+      a.root = distdiff::default_fashion_mnist_root();
     }
     const auto train = distdiff::open_dataset(a.dataset, a.root, distdiff::Split::train);
     const auto test = distdiff::open_dataset(a.dataset, a.root, distdiff::Split::test);

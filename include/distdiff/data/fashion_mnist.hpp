@@ -69,6 +69,13 @@ inline IdxArray read_idx_u8(const std::filesystem::path& path, std::size_t rank)
 
 }  // namespace detail
 
+// Where Debian's dataset-fashion-mnist installs the IDX files: the default
+// root of FashionMnist and of every tool's --dataset fashion_mnist.
+inline const std::filesystem::path& default_fashion_mnist_root() {
+  static const std::filesystem::path p = "/usr/share/datasets/fashion-mnist";
+  return p;
+}
+
 class FashionMnist {
  public:
   using component_tag = dataset_tag;
@@ -92,7 +99,7 @@ class FashionMnist {
     return s;
   }
 
-  explicit FashionMnist(std::filesystem::path root_folder = "/usr/share/datasets/fashion-mnist",
+  explicit FashionMnist(std::filesystem::path root_folder = default_fashion_mnist_root(),
                         Split which = Split::train, std::size_t per_class_ = 0, std::uint64_t seed_ = 0)
       : root(std::move(root_folder)), split(which), per_class(per_class_), seed(seed_) {
     const std::string who = "distdiff::FashionMnist";

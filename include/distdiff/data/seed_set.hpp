@@ -23,6 +23,7 @@
 #include <string>
 
 #include "distdiff/data/any.hpp"
+#include "distdiff/data/fashion_mnist.hpp"
 #include "distdiff/data/first_classes.hpp"
 #include "distdiff/data/image_folder.hpp"
 #include "distdiff/data/shapes.hpp"
@@ -32,11 +33,6 @@
 #include "distdiff/pretrain/foundation_split.hpp"
 
 namespace distdiff {
-
-inline const std::filesystem::path& default_fashion_mnist_root() {
-  static const std::filesystem::path p = "/usr/share/datasets/fashion-mnist";
-  return p;
-}
 
 struct DatasetChoice {
   std::string kind = "shapes";       // "shapes" or a name of distdiff::dataset_names()
@@ -80,7 +76,7 @@ struct DatasetChoice {
       throw std::invalid_argument("--pool must be all, target or foundation, got '" + pool + "'");
     if (shots < 0) throw std::invalid_argument("--shots must be >= 0, got " + std::to_string(shots));
     if (classes < 0) throw std::invalid_argument("--classes must be >= 0, got " + std::to_string(classes));
-    apply_shift(shift, Image(1, 1, 1));
+    check_shift_name(shift);
     if (kind == "shapes") return;
     bool known = false;
     for (const auto& n : dataset_names()) known = known || n == kind;

@@ -56,13 +56,16 @@ inline Image apply_shift(const std::string& shift, Image img) {
   throw std::invalid_argument("unknown shift '" + shift + "' (known: " + known + ")");
 }
 
+// Throws the unknown-shift error of apply_shift for a name it does not know.
+inline void check_shift_name(const std::string& shift) { apply_shift(shift, Image(1, 1, 1)); }
+
 template <LabelledDataset D>
 class Shifted {
  public:
   using component_tag = dataset_tag;
 
   Shifted(D dataset, std::string shift) : base_(std::move(dataset)), shift_(std::move(shift)) {
-    apply_shift(shift_, Image(1, 1, 1));   // rejects an unknown name here, not on the first load
+    check_shift_name(shift_);   // an unknown name fails here, not on the first load
   }
 
   std::size_t size() const { return base_.size(); }
