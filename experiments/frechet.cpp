@@ -31,7 +31,7 @@
 #include <distdiff/models/small_world.hpp>
 #include <distdiff/pipeline/cli.hpp>
 #include <distdiff/pipeline/dataset_options.hpp>
-#include <distdiff/pipeline/manifest.hpp>
+#include <distdiff/io/manifest.hpp>
 
 #include <cstdio>
 #include <filesystem>

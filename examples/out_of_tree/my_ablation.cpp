@@ -7,6 +7,6 @@ using NoGroupsKMeans = distdiff::DistDiff<distdiff::with_group_prototypes<distdi
 int main(int argc, char** argv) {
   distdiff::Preset<NoGroupsKMeans> preset;
   preset.method.group_prototypes.k = 4;     // numbers are runtime members
-  preset.guidance.rho = 0.05;
+  preset.method.update.rho = 0.05;      // ρ lives in the update rule
   return distdiff::expand_main(argc, argv, preset, "My ablation");
 }

@@ -1,9 +1,14 @@
 #pragma once
 // The one include an experiment needs.
+#include "distdiff/composition/bind.hpp"
 #include "distdiff/composition/check.hpp"
+#include "distdiff/composition/differs_in.hpp"
 #include "distdiff/composition/distdiff.hpp"
 #include "distdiff/composition/named.hpp"
+#include "distdiff/composition/params.hpp"
+#include "distdiff/composition/preset.hpp"
 #include "distdiff/concepts.hpp"
+#include "distdiff/core/guidance_config.hpp"
 #include "distdiff/core/model_set.hpp"
 #include "distdiff/core/threads.hpp"
 #include "distdiff/core/types.hpp"
@@ -17,7 +22,7 @@
 #include "distdiff/models.hpp"
 #include "distdiff/pipeline/cli.hpp"
 #include "distdiff/pipeline/expand.hpp"
-#include "distdiff/pipeline/manifest.hpp"
+#include "distdiff/io/manifest.hpp"
 #include "distdiff/prototypes.hpp"
 #include "distdiff/sampler/ddim.hpp"
 #include "distdiff/sampler/guided_sampler.hpp"

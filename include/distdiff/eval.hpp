@@ -6,3 +6,5 @@
 #include "distdiff/eval/zero_shot.hpp"
 #include "distdiff/eval/image_files.hpp"
 #include "distdiff/eval/inception.hpp"
+#include "distdiff/eval/paired.hpp"
+#include "distdiff/eval/compare_runs.hpp"

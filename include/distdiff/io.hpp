@@ -3,6 +3,7 @@
 // tables and plots.
 #include "distdiff/io/grid.hpp"
 #include "distdiff/io/image_io.hpp"
+#include "distdiff/io/manifest.hpp"
 #include "distdiff/io/plot.hpp"
 #include "distdiff/io/results.hpp"
 #include "distdiff/io/tensor_image.hpp"

@@ -1,7 +1,8 @@
-// expect-error: every term needs `at::Tensor energy\(const distdiff::EnergyInputs&\)
-// An energy term that declares the tag but has no energy() member.
-#include "distdiff/composition/check.hpp"
-#include "distdiff/composition/distdiff.hpp"
+// expect-error: static assertion failed: DistDiff: slot `energy`.*lacks `at::Tensor energy\(const distdiff::EnergyInputs&\) const`
+// expect-component: HalfDone
+// Goes through the entry point a researcher calls (expand_main): the first
+// diagnostic must name the slot and the missing member.
+#include "distdiff/distdiff.hpp"
 
 struct HalfDone {
   using component_tag = distdiff::energy_tag;
@@ -9,7 +10,7 @@ struct HalfDone {
   std::string name() const { return "half-done"; }
 };
 
-int main() {
+int main(int argc, char** argv) {
   using Wrong = distdiff::DistDiff<distdiff::with_energy<distdiff::ClassDistance, HalfDone>>;
-  distdiff::detail::report_composition<Wrong>();
+  return distdiff::expand_main(argc, argv, distdiff::Preset<Wrong>{}, "wrong");
 }

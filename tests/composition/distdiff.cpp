@@ -3,7 +3,11 @@
 #include <type_traits>
 
 #include "distdiff/composition/check.hpp"
+#include "distdiff/composition/differs_in.hpp"
 #include "distdiff/composition/distdiff.hpp"
+#include "distdiff/features/clip_image_features.hpp"
+#include "distdiff/features/model_set_features.hpp"
+#include "distdiff/features/vae_latent_features.hpp"
 #include "distdiff/update/gradient_step.hpp"
 
 using namespace distdiff;
@@ -24,7 +28,56 @@ TEST_CASE("DistDiff<> is the paper's composition", "[composition]") {
   CHECK(d.group_prototypes.k == 3);
   CHECK(d.schedule.m == 30);
   CHECK(D::label == "distdiff");
-  CHECK(d.describe().find("energy=class-distance+group-distance") != std::string::npos);
+  CHECK(d.describe().find("energy=class-distance(") != std::string::npos);
+  CHECK(d.describe().find("+group-distance(") != std::string::npos);
+}
+
+TEST_CASE("describe() and params() carry every slot's numbers", "[composition]") {
+  DistDiff<> d;
+  const auto text = d.describe();
+  for (const char* number : {"k=3", "m=30", "look_ahead=2", "rho=0.1", "epsilon=0.8", "features=model-set"})
+    CHECK(text.find(number) != std::string::npos);
+  const auto j = d.params();
+  CHECK(j["group_prototypes"]["params"]["k"] == 3);
+  CHECK(j["update"]["params"]["rho"] == 0.1);
+  CHECK(j["transform"]["params"]["epsilon"] == 0.8);
+  CHECK(j["schedule"]["params"]["m"] == 30);
+  CHECK(j["energy"].size() == 2);
+  CHECK(j["features"]["name"] == "model-set");
+  CHECK(DistDiff<with_features<ClipImageFeatures>>{}.params()["features"]["params"]["normalization"] == "none");
+  // every number changes the serialised composition
+  auto k = d;
+  k.group_prototypes.k = 4;
+  auto rho = d;
+  rho.update.rho = 0.2;
+  auto w = d;
+  w.energy.get<GroupDistance>().weight = 0.5;
+  CHECK(k.params() != j);
+  CHECK(rho.params() != j);
+  CHECK(w.params() != j);
+  CHECK(k.describe() != text);
+}
+
+TEST_CASE("the energy terms say which prototypes they read", "[composition]") {
+  STATIC_REQUIRE(DistDiff<>::energy_type::reads_class_prototypes);
+  STATIC_REQUIRE(DistDiff<>::energy_type::reads_group_prototypes);
+  STATIC_REQUIRE_FALSE(DistDiff<with_energy<ClassDistance>>::energy_type::reads_group_prototypes);
+  STATIC_REQUIRE_FALSE(DistDiff<with_energy<>>::energy_type::reads_class_prototypes);
+  STATIC_REQUIRE_FALSE(DistDiff<with_energy<>>::energy_type::reads_group_prototypes);
+}
+
+TEST_CASE("differs_in holds exactly the slots that differ", "[composition]") {
+  using G = DistDiff<with_update<GradientStep>, with_label<"grad">>;
+  STATIC_REQUIRE(differs_in<G, DistDiff<>, slot::update>);
+  STATIC_REQUIRE_FALSE(differs_in<G, DistDiff<>>);                              // a difference left unstated
+  STATIC_REQUIRE_FALSE(differs_in<G, DistDiff<>, slot::update, slot::energy>);  // a slot that does not differ
+  STATIC_REQUIRE(differs_in<DistDiff<with_label<"x">>, DistDiff<>>);           // labels are not slots
+  using F = DistDiff<with_features<VaeLatentFeatures>>;
+  STATIC_REQUIRE(differs_in<F, DistDiff<>, slot::features>);
+  STATIC_REQUIRE(std::is_same_v<F::features_type, VaeLatentFeatures>);
+  STATIC_REQUIRE(std::is_same_v<DistDiff<>::features_type, ModelSetFeatures>);
+  using C = DistDiff<with_features<ClipImageFeatures>>;
+  STATIC_REQUIRE(differs_in<C, DistDiff<>, slot::features>);
 }
 
 TEST_CASE("A slot selector replaces exactly one slot", "[composition]") {

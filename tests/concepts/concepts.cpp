@@ -27,7 +27,10 @@ struct MinimalTransform {
   using component_tag = latent_transform_tag;
   std::vector<at::Tensor> init(const at::Tensor& z, at::Generator&) const { return {torch::zeros_like(z)}; }
   at::Tensor apply(const at::Tensor& z, const std::vector<at::Tensor>& p) const { return z + p[0]; }
-  at::Tensor project(const at::Tensor& zt, const at::Tensor& z, double e) const { return torch::clamp(zt, z - e, z + e); }
+  double epsilon = 0.5;
+  at::Tensor project(const at::Tensor& zt, const at::Tensor& z) const {
+    return torch::clamp(zt, z - epsilon, z + epsilon);
+  }
   std::string name() const { return "shift"; }
 };
 struct MinimalSchedule {
@@ -38,7 +41,8 @@ struct MinimalSchedule {
 };
 struct MinimalUpdate {
   using component_tag = update_rule_tag;
-  at::Tensor update(const at::Tensor& p, const at::Tensor& g, double rho) const { return p - 0.5 * rho * g; }
+  double rho = 1.0;
+  at::Tensor update(const at::Tensor& p, const at::Tensor& g) const { return p - 0.5 * rho * g; }
   std::string name() const { return "half-step"; }
 };
 struct MinimalDenoiser {
@@ -120,7 +124,7 @@ TEST_CASE("Every concept: the minimal model models it", "[concepts]") {
   p.class_level = torch::ones({1, 2});
   const auto f = torch::tensor({{3.0, 4.0}});
   CHECK(MinimalEnergy{}.energy(EnergyInputs{f, torch::zeros({1}, torch::kLong), &p}).item<double>() == Approx(5.0));
-  CHECK(MinimalUpdate{}.update(torch::ones({1}), torch::ones({1}), 1.0).item<double>() == Approx(0.5));
+  CHECK(MinimalUpdate{}.update(torch::ones({1}), torch::ones({1})).item<double>() == Approx(0.5));
 }
 
 TEST_CASE("Every concept: look-alikes do not model it", "[concepts]") {

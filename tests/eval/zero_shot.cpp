@@ -6,7 +6,7 @@
 
 #include <distdiff/data/in_memory.hpp>
 #include <distdiff/eval/zero_shot.hpp>
-#include <distdiff/pipeline/manifest.hpp>
+#include <distdiff/io/manifest.hpp>
 
 #include "support/data_writers.hpp"
 #include "support/temp_dir.hpp"

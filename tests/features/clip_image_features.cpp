@@ -28,7 +28,8 @@ TEST_CASE("ClipImageFeatures: extract = preprocess + image_embeds, not normalise
   auto f = ClipImageFeatures::random(ClipVisionConfig::tiny(), {}, 3);
   CHECK(f.feature_dim() == 16);
   CHECK(f.image_size() == 32);
-  CHECK(f.name() == "clip-image(random(seed=3), norm=none)");
+  CHECK(f.name() == "clip-image(random(seed=3))");
+  CHECK(f.params()["normalization"] == "none");
   for (const auto& p : f.model->parameters()) CHECK_FALSE(p.requires_grad());
   CHECK_FALSE(f.model->is_training());
 
@@ -93,7 +94,7 @@ TEST_CASE("ClipImageFeatures: loads a transformers CLIPModel folder", "[features
   distdiff::models::save_clip_model(clip, tmp.path / "clip-vit-tiny");
 
   auto f = ClipImageFeatures::load(tmp.path / "clip-vit-tiny", {});
-  CHECK(f.name() == "clip-image(clip-vit-tiny, norm=none)");
+  CHECK(f.name() == "clip-image(clip-vit-tiny)");
   auto images = torch::rand({3, 3, 32, 32});
   CHECK(torch::equal(f.extract(images), ref.extract(images)));
 

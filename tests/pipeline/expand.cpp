@@ -129,8 +129,18 @@ TEST_CASE("expand validates before writing anything", "[pipeline][errors]") {
   CHECK_FALSE(fs::exists(base / "k"));
 
   expand(small_method(), models, data, small_config(base / "run"), nullptr);
+  // Resuming with any other number of the composition or the sampler is refused.
+  auto rho = small_method();
+  rho.update.rho = 0.5;
+  CHECK_THROWS_WITH(expand(rho, models, data, small_config(base / "run"), nullptr), Catch::Contains("different settings"));
+  auto eps = small_method();
+  eps.transform.epsilon = 0.4;
+  CHECK_THROWS_WITH(expand(eps, models, data, small_config(base / "run"), nullptr), Catch::Contains("different settings"));
+  auto k1 = small_method();
+  k1.group_prototypes.k = 1;
+  CHECK_THROWS_WITH(expand(k1, models, data, small_config(base / "run"), nullptr), Catch::Contains("different settings"));
   auto other = small_config(base / "run");
-  other.guidance.rho = 0.5;
+  other.guidance.strength = 0.8;
   CHECK_THROWS_WITH(expand(small_method(), models, data, other, nullptr), Catch::Contains("different settings"));
   other = small_config(base / "run");
   other.resume = false;
@@ -207,7 +217,7 @@ TEST_CASE("guidance lowers the energy on the real tiny architectures", "[pipelin
   method.schedule.m = 3;
   method.group_prototypes.k = 2;
   auto cfg = small_config(fresh_dir("pipeline", "energy") / "run");
-  cfg.guidance.rho = 1e-2;
+  method.update.rho = 1e-2;
   cfg.guidance.project_during_guidance = true;
   cfg.grid_seeds = 0;
   const auto report = expand(method, models, data, cfg, nullptr);

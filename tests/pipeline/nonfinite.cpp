@@ -49,7 +49,7 @@ struct InfForClassOne {
 // An update rule whose result is NaN: only the transformed latent shows it.
 struct NanUpdate {
   using component_tag = update_rule_tag;
-  torch::Tensor update(const torch::Tensor& p, const torch::Tensor&, double) const { return p * kNaN; }
+  torch::Tensor update(const torch::Tensor& p, const torch::Tensor&) const { return p * kNaN; }
   std::string name() const { return "nan-update"; }
 };
 
@@ -147,8 +147,9 @@ TEST_CASE("an infinite energy for one class is handled per image; the others are
                           with_update<GradientStep>, with_label<"inf-class-one">>;
   auto cfg = config(base / "inf");
   cfg.batch_size = 4;  // one batch holding both classes: the guard works row by row
-  cfg.guidance.rho = 1e-2;
-  const auto report = expand(configured<Method>(), models, data, cfg, nullptr);
+  auto method = configured<Method>();
+  method.update.rho = 1e-2;
+  const auto report = expand(method, models, data, cfg, nullptr);
   auto plain_cfg = config(base / "plain");
   plain_cfg.batch_size = 4;  // the same batches, hence the same seeds
   expand(configured<PlainImg2Img>(), models, data, plain_cfg, nullptr);

@@ -129,7 +129,7 @@ TEST_CASE("GuidedSampler: guidance lowers the energy", "[guided][energy]") {
   SECTION("gradient step, per-sample parameters: every sample improves") {
     DistDiff<with_update<GradientStep>, with_transform<ResidualMultiplicative<PerSample>>> method;
     method.schedule.m = 10;
-    cfg.rho = 1e-3;
+    method.update.rho = 1e-3;
     cfg.project_during_guidance = true;
     GuidedSampler s(method, models, random_prototypes(3, 3, 6, torch::kFloat64), cfg);
     for (std::uint64_t seed : {1, 2, 3}) {
@@ -142,7 +142,7 @@ TEST_CASE("GuidedSampler: guidance lowers the energy", "[guided][energy]") {
   SECTION("gradient step, parameters shared across the batch: the batch mean improves") {
     DistDiff<with_update<GradientStep>> method;
     method.schedule.m = 10;
-    cfg.rho = 1e-3;
+    method.update.rho = 1e-3;
     cfg.project_during_guidance = true;
     GuidedSampler s(method, models, random_prototypes(3, 3, 6, torch::kFloat64), cfg);
     for (std::uint64_t seed : {1, 2, 3}) {
@@ -154,7 +154,7 @@ TEST_CASE("GuidedSampler: guidance lowers the energy", "[guided][energy]") {
   SECTION("the paper's signed step, several iterations: the batch energy drops") {
     DistDiff<> method;
     method.schedule.m = 10;
-    cfg.rho = 0.05;
+    method.update.rho = 0.05;
     cfg.iterations = 5;
     cfg.project_during_guidance = true;
     GuidedSampler s(method, models, random_prototypes(3, 3, 6, torch::kFloat64), cfg);

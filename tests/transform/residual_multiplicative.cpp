@@ -52,21 +52,25 @@ TEST_CASE("ResidualMultiplicative: projection onto the L-inf ball", "[transform]
   torch::manual_seed(0);
   const auto z = torch::randn({2, 4, 6, 6}, torch::kFloat64);
   const auto zt = z + 3 * torch::randn({2, 4, 6, 6}, torch::kFloat64);
-  const double eps = 0.8;
-  const auto p = t.project(zt, z, eps);
+  const double eps = t.epsilon;
+  REQUIRE(eps == 0.8);  // the paper's ε is the default
+  const auto p = t.project(zt, z);
   // inside the ball
   CHECK((p - z).abs().max().item<double>() <= eps + 1e-12);
   // idempotent, and points already inside are untouched
-  CHECK(torch::equal(t.project(p, z, eps), p));
+  CHECK(torch::equal(t.project(p, z), p));
   const auto inside = z + 0.5 * eps * (2 * torch::rand_like(z) - 1);
-  CHECK(torch::equal(t.project(inside, z, eps), inside));
+  CHECK(torch::equal(t.project(inside, z), inside));
   // nearest point of the ball: no random point of the ball is closer (elementwise)
   for (int k = 0; k < 20; ++k) {
     const auto q = z + eps * (2 * torch::rand_like(z) - 1);
     CHECK(((zt - p).abs() <= (zt - q).abs() + 1e-12).all().item<bool>());
   }
-  CHECK(torch::equal(t.project(zt, z, 0.0), z));
-  CHECK_THROWS(t.project(zt, z, -1.0));
+  t.epsilon = 0.0;
+  CHECK(torch::equal(t.project(zt, z), z));
+  t.epsilon = -1.0;
+  CHECK_THROWS(t.project(zt, z));
+  CHECK(t.params()["epsilon"] == -1.0);
 }
 
 }  // namespace DISTDIFF_UNITY_ID

@@ -16,10 +16,6 @@ template <class T>
 struct energy_terms_valid : std::false_type {};
 template <class... Ts>
 struct energy_terms_valid<energy_list<Ts...>> : std::bool_constant<(EnergyTerm<Ts> && ...)> {};
-template <class T>
-struct energy_terms_tagged : std::false_type {};
-template <class... Ts>
-struct energy_terms_tagged<energy_list<Ts...>> : std::bool_constant<(HasTag<Ts, energy_tag> && ...)> {};
 
 template <class C>
 concept HasAllSlots = requires {
@@ -30,6 +26,7 @@ concept HasAllSlots = requires {
   typename C::schedule_type;
   typename C::update_type;
   typename C::scheduler_type;
+  typename C::features_type;
 };
 
 template <class C>
@@ -42,69 +39,77 @@ inline constexpr bool composition_valid = [] {
            energy_terms_valid<typename C::energy_type>::value &&
            LatentTransform<typename C::transform_type> &&
            GuidanceSchedule<typename C::schedule_type> && UpdateRule<typename C::update_type> &&
-           NoiseScheduler<typename C::scheduler_type>;
+           NoiseScheduler<typename C::scheduler_type> && FeatureExtractor<typename C::features_type>;
   }
 }();
 
-// Tag present but structure missing, per family (only reported when the tag is right).
-template <class T, class Tag, bool Models>
-inline constexpr bool tagged_but_broken = HasTag<T, Tag> && !Models;
+// One static_assert per row of the concept's requirement table
+// (concepts/*.hpp), each naming the slot, the concept and the member; the
+// compiler's "In instantiation of … [with T = <component>]" line above it
+// names the component.
+#define DISTDIFF_DETAIL_SLOT_CHECK(function, table)                                            \
+  template <class T>                                                                          \
+  constexpr void function() {                                                                 \
+    table(DISTDIFF_DETAIL_SLOT_ASSERT_##function)                                             \
+  }
+#define DISTDIFF_DETAIL_ASSERT(slot_text, concept_text, condition, member)                    \
+  static_assert(condition, "DistDiff: slot `" slot_text "` (concept " concept_text         \
+                           "): the component lacks " member);
 
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_class_prototypes(c, m) \
+  DISTDIFF_DETAIL_ASSERT("class_prototypes", "PrototypeStrategy, concepts/prototypes.hpp", c, m)
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_group_prototypes(c, m) \
+  DISTDIFF_DETAIL_ASSERT("group_prototypes", "PrototypeStrategy, concepts/prototypes.hpp", c, m)
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_energy_term(c, m) \
+  DISTDIFF_DETAIL_ASSERT("energy", "EnergyTerm of with_energy<...>, concepts/energy.hpp", c, m)
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_transform(c, m) \
+  DISTDIFF_DETAIL_ASSERT("transform", "LatentTransform, concepts/transform.hpp", c, m)
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_schedule(c, m) \
+  DISTDIFF_DETAIL_ASSERT("schedule", "GuidanceSchedule, concepts/schedule.hpp", c, m)
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_update(c, m) \
+  DISTDIFF_DETAIL_ASSERT("update", "UpdateRule, concepts/update.hpp", c, m)
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_scheduler(c, m) \
+  DISTDIFF_DETAIL_ASSERT("scheduler", "NoiseScheduler, concepts/sampler.hpp", c, m)
+#define DISTDIFF_DETAIL_SLOT_ASSERT_check_features(c, m) \
+  DISTDIFF_DETAIL_ASSERT("features", "FeatureExtractor, concepts/features.hpp", c, m)
+
+DISTDIFF_DETAIL_SLOT_CHECK(check_class_prototypes, DISTDIFF_PROTOTYPE_STRATEGY_REQUIREMENTS)
+DISTDIFF_DETAIL_SLOT_CHECK(check_group_prototypes, DISTDIFF_PROTOTYPE_STRATEGY_REQUIREMENTS)
+DISTDIFF_DETAIL_SLOT_CHECK(check_energy_term, DISTDIFF_ENERGY_TERM_REQUIREMENTS)
+DISTDIFF_DETAIL_SLOT_CHECK(check_transform, DISTDIFF_LATENT_TRANSFORM_REQUIREMENTS)
+DISTDIFF_DETAIL_SLOT_CHECK(check_schedule, DISTDIFF_GUIDANCE_SCHEDULE_REQUIREMENTS)
+DISTDIFF_DETAIL_SLOT_CHECK(check_update, DISTDIFF_UPDATE_RULE_REQUIREMENTS)
+DISTDIFF_DETAIL_SLOT_CHECK(check_scheduler, DISTDIFF_NOISE_SCHEDULER_REQUIREMENTS)
+DISTDIFF_DETAIL_SLOT_CHECK(check_features, DISTDIFF_FEATURE_EXTRACTOR_REQUIREMENTS)
+
+template <class T>
+struct check_energy_terms {
+  static constexpr void run() {
+    static_assert(sizeof(T) == 0, "DistDiff: slot `energy` must hold with_energy<Terms...> (an energy_list)");
+  }
+};
+template <class... Ts>
+struct check_energy_terms<energy_list<Ts...>> {
+  static constexpr void run() { (check_energy_term<Ts>(), ...); }
+};
+
+// Entry points call this first: a wrong composition gives these messages,
+// in slot order, and nothing else (the entry point's body is discarded with
+// `if constexpr (detail::composition_valid<C>)`).
 template <class C>
 constexpr void report_composition() {
   static_assert(HasAllSlots<C>,
                 "distdiff: the method must be a composition such as DistDiff<...> "
                 "(it lacks the slot type aliases class_prototypes_type, energy_type, ...)");
   if constexpr (HasAllSlots<C>) {
-    using CP = typename C::class_prototypes_type;
-    using GP = typename C::group_prototypes_type;
-    using E = typename C::energy_type;
-    using TR = typename C::transform_type;
-    using S = typename C::schedule_type;
-    using U = typename C::update_type;
-    using N = typename C::scheduler_type;
-    static_assert(HasTag<CP, prototype_strategy_tag>,
-                  "DistDiff: slot `class_prototypes` needs a PrototypeStrategy: its type lacks "
-                  "`using component_tag = distdiff::prototype_strategy_tag;` (docs/concepts.md)");
-    static_assert(!tagged_but_broken<CP, prototype_strategy_tag, PrototypeStrategy<CP>>,
-                  "DistDiff: slot `class_prototypes`: needs `at::Tensor build(const at::Tensor& features, "
-                  "const at::Tensor& labels, std::int64_t num_classes) const` and `std::string name() const`");
-    static_assert(HasTag<GP, prototype_strategy_tag>,
-                  "DistDiff: slot `group_prototypes` needs a PrototypeStrategy: its type lacks "
-                  "`using component_tag = distdiff::prototype_strategy_tag;` (docs/concepts.md)");
-    static_assert(!tagged_but_broken<GP, prototype_strategy_tag, PrototypeStrategy<GP>>,
-                  "DistDiff: slot `group_prototypes`: needs `at::Tensor build(const at::Tensor& features, "
-                  "const at::Tensor& labels, std::int64_t num_classes) const` and `std::string name() const`");
-    static_assert(energy_terms_tagged<E>::value,
-                  "DistDiff: slot `energy`: every term of with_energy<...> must be an EnergyTerm; one "
-                  "lacks `using component_tag = distdiff::energy_tag;` (docs/concepts.md)");
-    static_assert(!energy_terms_tagged<E>::value || energy_terms_valid<E>::value,
-                  "DistDiff: slot `energy`: every term needs `at::Tensor energy(const distdiff::EnergyInputs&) "
-                  "const`, a `double weight` member and `std::string name() const`");
-    static_assert(HasTag<TR, latent_transform_tag>,
-                  "DistDiff: slot `transform` needs a LatentTransform: its type lacks "
-                  "`using component_tag = distdiff::latent_transform_tag;` (docs/concepts.md)");
-    static_assert(!tagged_but_broken<TR, latent_transform_tag, LatentTransform<TR>>,
-                  "DistDiff: slot `transform`: needs init(z, gen), apply(z, params), project(z_tilde, z, eps) "
-                  "and name() as documented in concepts/transform.hpp");
-    static_assert(HasTag<S, guidance_schedule_tag>,
-                  "DistDiff: slot `schedule` needs a GuidanceSchedule: its type lacks "
-                  "`using component_tag = distdiff::guidance_schedule_tag;` (docs/concepts.md)");
-    static_assert(!tagged_but_broken<S, guidance_schedule_tag, GuidanceSchedule<S>>,
-                  "DistDiff: slot `schedule`: needs `std::vector<std::int64_t> steps() const`, "
-                  "`std::int64_t lookahead() const` and `std::string name() const`");
-    static_assert(HasTag<U, update_rule_tag>,
-                  "DistDiff: slot `update` needs an UpdateRule: its type lacks "
-                  "`using component_tag = distdiff::update_rule_tag;` (docs/concepts.md)");
-    static_assert(!tagged_but_broken<U, update_rule_tag, UpdateRule<U>>,
-                  "DistDiff: slot `update`: needs `at::Tensor update(const at::Tensor& param, const "
-                  "at::Tensor& grad, double rho) const` and `std::string name() const`");
-    static_assert(HasTag<N, noise_scheduler_tag>,
-                  "DistDiff: slot `scheduler` needs a NoiseScheduler: its type lacks "
-                  "`using component_tag = distdiff::noise_scheduler_tag;` (docs/concepts.md)");
-    static_assert(!tagged_but_broken<N, noise_scheduler_tag, NoiseScheduler<N>>,
-                  "DistDiff: slot `scheduler`: needs timesteps, alpha_bar, add_noise, predict_x0, step "
-                  "and name as documented in concepts/sampler.hpp");
+    check_class_prototypes<typename C::class_prototypes_type>();
+    check_group_prototypes<typename C::group_prototypes_type>();
+    check_energy_terms<typename C::energy_type>::run();
+    check_transform<typename C::transform_type>();
+    check_schedule<typename C::schedule_type>();
+    check_update<typename C::update_type>();
+    check_scheduler<typename C::scheduler_type>();
+    check_features<typename C::features_type>();
   }
 }
 

@@ -1,19 +1,26 @@
 #pragma once
 // Named compositions: the paper, the two versions of the reference code, the
 // ablations of the paper's Tables 3-6 (each differs from DistDiff<> in ONE
-// slot) and the diffusion baselines. Runtime numbers that differ from the
-// defaults come with a preset: a configured method plus its GuidanceConfig.
+// slot) and the diffusion baselines. Each states the slots in which it differs
+// from Paper, and `differs_in` holds it to that at compile time. Numbers that
+// differ from the defaults come with a preset: a configured method plus its
+// GuidanceConfig.
 //
 //     auto [method, guidance] = distdiff::reference_head();
+#include "distdiff/composition/differs_in.hpp"
 #include "distdiff/composition/distdiff.hpp"
+#include "distdiff/composition/preset.hpp"
 #include "distdiff/energy/gif.hpp"
+#include "distdiff/features/vae_latent_features.hpp"
 #include "distdiff/prototypes/kmeans.hpp"
-#include "distdiff/sampler/guided_sampler.hpp"
 #include "distdiff/schedule/consecutive_steps.hpp"
 #include "distdiff/schedule/final_latent.hpp"
 #include "distdiff/schedule/no_guidance.hpp"
 #include "distdiff/schedule/spread_steps.hpp"
 #include "distdiff/update/gradient_step.hpp"
+
+#include <stdexcept>
+#include <string>
 
 namespace distdiff {
 
@@ -41,6 +48,22 @@ using KMeansPrototypes = DistDiff<with_group_prototypes<KMeansGroups>, with_labe
 using WardPrototypes = DistDiff<with_group_prototypes<AgglomerativeGroups<WardLinkage>>, with_label<"ward-groups">>;
 using GradientUpdate = DistDiff<with_update<GradientStep>, with_label<"gradient-step">>;
 using PerSampleTransform = DistDiff<with_transform<ResidualMultiplicative<PerSample>>, with_label<"per-sample-transform">>;
+// θ = the VAE's latent (pooled) instead of CLIP: prototypes and energies in the autoencoder's space.
+using LatentFeatures = DistDiff<with_features<VaeLatentFeatures>, with_label<"vae-latent-features">>;
+
+// Each named composition differs from Paper in exactly the slots it names.
+static_assert(differs_in<ReferenceV1, Paper>);
+static_assert(differs_in<ReferenceHead, Paper, slot::update, slot::transform, slot::schedule>);
+static_assert(differs_in<ClassPrototypesOnly, Paper, slot::energy>);
+static_assert(differs_in<GroupPrototypesOnly, Paper, slot::energy>);
+static_assert(differs_in<NoPrototypes, Paper, slot::energy>);
+static_assert(differs_in<ConsecutiveGuidance, Paper, slot::schedule>);
+static_assert(differs_in<SpreadGuidance, Paper, slot::schedule>);
+static_assert(differs_in<KMeansPrototypes, Paper, slot::group_prototypes>);
+static_assert(differs_in<WardPrototypes, Paper, slot::group_prototypes>);
+static_assert(differs_in<GradientUpdate, Paper, slot::update>);
+static_assert(differs_in<PerSampleTransform, Paper, slot::transform>);
+static_assert(differs_in<LatentFeatures, Paper, slot::features>);
 
 // ---- diffusion baselines ------------------------------------------------------
 using PlainImg2Img = DistDiff<with_schedule<NoGuidance>, with_label<"stable-diffusion">>;
@@ -49,12 +72,8 @@ using PlainImg2Img = DistDiff<with_schedule<NoGuidance>, with_label<"stable-diff
 using GifSd = DistDiff<with_energy<GifEntropyGain, GifClassConsistency, GifDivergence>,
                        with_schedule<FinalLatent>, with_transform<ResidualMultiplicative<PerSample>>,
                        with_label<"gif-sd">>;
-
-template <class Method>
-struct Preset {
-  Method method{};
-  GuidanceConfig guidance{};
-};
+static_assert(differs_in<PlainImg2Img, Paper, slot::schedule>);
+static_assert(differs_in<GifSd, Paper, slot::energy, slot::schedule, slot::transform>);
 
 // The paper (§5.2): 50 DDIM steps, strength 0.9, CFG 50, ρ = 0.1, ε = 0.8, K = 3, M = 30.
 inline Preset<Paper> paper() { return {}; }
@@ -65,8 +84,8 @@ inline Preset<ReferenceHead> reference_head() {
   p.method.schedule = ConsecutiveSteps{.first = 18, .count = 2, .look_ahead = 1};
   p.guidance.strength = 0.5;
   p.guidance.guidance_scale = 7.5;
-  p.guidance.rho = 10.0;
-  p.guidance.epsilon = 0.2;
+  p.method.update.rho = 10.0;
+  p.method.transform.epsilon = 0.2;
   return p;
 }
 
@@ -81,7 +100,7 @@ inline Preset<GifSd> gif_sd(const std::string& dataset = "cifar100") {
     if (dataset == s.name) {
       p.guidance.guidance_scale = s.cfg;
       p.guidance.strength = s.strength;
-      p.guidance.epsilon = s.eps;
+      p.method.transform.epsilon = s.eps;
       found = true;
     }
   if (!found)

@@ -22,6 +22,7 @@ struct transform {};
 struct schedule {};
 struct update {};
 struct scheduler {};
+struct features {};
 struct label {};
 }  // namespace slot
 
@@ -49,6 +50,8 @@ template <class T>
 struct with_update { using slot = slot::update; using type = T; };
 template <class T>
 struct with_scheduler { using slot = slot::scheduler; using type = T; };
+template <class T>
+struct with_features { using slot = slot::features; using type = T; };
 // The composition's name in manifests and result tables.
 template <detail::fixed_string Name>
 struct with_label {

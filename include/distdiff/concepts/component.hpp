@@ -38,4 +38,15 @@ concept Named = requires(const T& t) {
   { t.name() } -> std::convertible_to<std::string>;
 };
 
+// Each concept of a composition slot is a table of requirements,
+//     #define DISTDIFF_UPDATE_RULE_REQUIREMENTS(X) X((condition on T), "`member`") ...
+// from which both the concept (a conjunction, in table order) and the
+// entry-point checks of composition/check.hpp (one static_assert per row,
+// naming the slot and the member) are generated.
+#define DISTDIFF_REQUIREMENT_AND(condition, member) condition &&
+
+// A component's numbers for run.json and manifests: `params()` returning an
+// nlohmann::json object ({"k": 3}, {"rho": 0.1}, …). Optional: a component
+// without numbers may omit it (composition/params.hpp reads it when present).
+
 }  // namespace distdiff

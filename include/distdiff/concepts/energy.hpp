@@ -27,12 +27,19 @@ namespace distdiff {
 
 struct energy_tag {};
 
+#define DISTDIFF_ENERGY_TERM_REQUIREMENTS(X)                                                        \
+  X((HasTag<T, energy_tag>), "`using component_tag = distdiff::energy_tag;`")                        \
+  X((Named<T>), "`std::string name() const`")                                                        \
+  X((requires(const T& t, const EnergyInputs& in) {                                                  \
+      { t.energy(in) } -> std::same_as<at::Tensor>;                                                  \
+    }),                                                                                              \
+    "`at::Tensor energy(const distdiff::EnergyInputs&) const`")                                      \
+  X((requires(const T& t) {                                                                          \
+      { t.weight } -> std::convertible_to<double>;                                                   \
+    }),                                                                                              \
+    "a `double weight` member")
+
 template <class T>
-concept EnergyTerm =
-    HasTag<T, energy_tag> && Named<T> &&
-    requires(const T& t, const EnergyInputs& inputs) {
-      { t.energy(inputs) } -> std::same_as<at::Tensor>;
-      { t.weight } -> std::convertible_to<double>;
-    };
+concept EnergyTerm = DISTDIFF_ENERGY_TERM_REQUIREMENTS(DISTDIFF_REQUIREMENT_AND) true;
 
 }  // namespace distdiff

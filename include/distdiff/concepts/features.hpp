@@ -25,12 +25,19 @@ namespace distdiff {
 
 struct feature_extractor_tag {};
 
+#define DISTDIFF_FEATURE_EXTRACTOR_REQUIREMENTS(X)                                                  \
+  X((HasTag<T, feature_extractor_tag>), "`using component_tag = distdiff::feature_extractor_tag;`")  \
+  X((Named<T>), "`std::string name() const`")                                                        \
+  X((requires(const T& f, const at::Tensor& images) {                                                \
+      { f.extract(images) } -> std::same_as<at::Tensor>;                                             \
+    }),                                                                                              \
+    "`at::Tensor extract(const at::Tensor& images) const`")                                          \
+  X((requires(const T& f) {                                                                          \
+      { f.feature_dim() } -> std::convertible_to<std::int64_t>;                                      \
+    }),                                                                                              \
+    "`std::int64_t feature_dim() const`")
+
 template <class T>
-concept FeatureExtractor =
-    HasTag<T, feature_extractor_tag> && Named<T> &&
-    requires(const T& f, const at::Tensor& images) {
-      { f.extract(images) } -> std::same_as<at::Tensor>;
-      { f.feature_dim() } -> std::convertible_to<std::int64_t>;
-    };
+concept FeatureExtractor = DISTDIFF_FEATURE_EXTRACTOR_REQUIREMENTS(DISTDIFF_REQUIREMENT_AND) true;
 
 }  // namespace distdiff

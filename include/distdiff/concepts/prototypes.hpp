@@ -27,12 +27,16 @@ namespace distdiff {
 
 struct prototype_strategy_tag {};
 
+#define DISTDIFF_PROTOTYPE_STRATEGY_REQUIREMENTS(X)                                                 \
+  X((HasTag<T, prototype_strategy_tag>), "`using component_tag = distdiff::prototype_strategy_tag;`") \
+  X((Named<T>), "`std::string name() const`")                                                        \
+  X((requires(const T& s, const at::Tensor& f, const at::Tensor& y, std::int64_t c) {                 \
+      { s.build(f, y, c) } -> std::same_as<at::Tensor>;                                              \
+    }),                                                                                              \
+    "`at::Tensor build(const at::Tensor& features, const at::Tensor& labels, std::int64_t "          \
+    "num_classes) const`")
+
 template <class T>
-concept PrototypeStrategy =
-    HasTag<T, prototype_strategy_tag> && Named<T> &&
-    requires(const T& s, const at::Tensor& features, const at::Tensor& labels,
-             std::int64_t num_classes) {
-      { s.build(features, labels, num_classes) } -> std::same_as<at::Tensor>;
-    };
+concept PrototypeStrategy = DISTDIFF_PROTOTYPE_STRATEGY_REQUIREMENTS(DISTDIFF_REQUIREMENT_AND) true;
 
 }  // namespace distdiff

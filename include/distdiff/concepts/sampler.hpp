@@ -21,16 +21,36 @@ namespace distdiff {
 
 struct noise_scheduler_tag {};
 
+#define DISTDIFF_NOISE_SCHEDULER_REQUIREMENTS(X)                                                    \
+  X((HasTag<T, noise_scheduler_tag>), "`using component_tag = distdiff::noise_scheduler_tag;`")      \
+  X((Named<T>), "`std::string name() const`")                                                        \
+  X((requires(const T& s, std::int64_t n) {                                                          \
+      { s.timesteps(n) } -> std::same_as<std::vector<std::int64_t>>;                                 \
+    }),                                                                                              \
+    "`std::vector<std::int64_t> timesteps(std::int64_t num_inference_steps) const`")                 \
+  X((requires(const T& s, std::int64_t n, double strength) {                                         \
+      { s.img2img_start(n, strength) } -> std::convertible_to<std::int64_t>;                         \
+    }),                                                                                              \
+    "`std::int64_t img2img_start(std::int64_t num_inference_steps, double strength) const`")         \
+  X((requires(const T& s, std::int64_t t) {                                                          \
+      { s.alpha_bar(t) } -> std::convertible_to<double>;                                             \
+    }),                                                                                              \
+    "`double alpha_bar(std::int64_t t) const`")                                                      \
+  X((requires(const T& s, const at::Tensor& z, std::int64_t t) {                                     \
+      { s.add_noise(z, z, t) } -> std::same_as<at::Tensor>;                                          \
+    }),                                                                                              \
+    "`at::Tensor add_noise(const at::Tensor& z0, const at::Tensor& noise, std::int64_t t) const`")   \
+  X((requires(const T& s, const at::Tensor& z, std::int64_t t) {                                     \
+      { s.predict_x0(z, z, t) } -> std::same_as<at::Tensor>;                                         \
+    }),                                                                                              \
+    "`at::Tensor predict_x0(const at::Tensor& z, const at::Tensor& eps, std::int64_t t) const`")     \
+  X((requires(const T& s, const at::Tensor& z, std::int64_t t) {                                     \
+      { s.step(z, z, t, t) } -> std::same_as<at::Tensor>;                                            \
+    }),                                                                                              \
+    "`at::Tensor step(const at::Tensor& z, const at::Tensor& eps, std::int64_t t, std::int64_t "     \
+    "t_prev) const`")
+
 template <class T>
-concept NoiseScheduler =
-    HasTag<T, noise_scheduler_tag> && Named<T> &&
-    requires(const T& s, const at::Tensor& z, const at::Tensor& eps, std::int64_t t,
-             std::int64_t n) {
-      { s.timesteps(n) } -> std::same_as<std::vector<std::int64_t>>;
-      { s.alpha_bar(t) } -> std::convertible_to<double>;
-      { s.add_noise(z, eps, t) } -> std::same_as<at::Tensor>;
-      { s.predict_x0(z, eps, t) } -> std::same_as<at::Tensor>;
-      { s.step(z, eps, t, t) } -> std::same_as<at::Tensor>;
-    };
+concept NoiseScheduler = DISTDIFF_NOISE_SCHEDULER_REQUIREMENTS(DISTDIFF_REQUIREMENT_AND) true;
 
 }  // namespace distdiff

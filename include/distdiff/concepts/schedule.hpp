@@ -32,11 +32,19 @@ namespace distdiff {
 
 struct guidance_schedule_tag {};
 
+#define DISTDIFF_GUIDANCE_SCHEDULE_REQUIREMENTS(X)                                                  \
+  X((HasTag<T, guidance_schedule_tag>), "`using component_tag = distdiff::guidance_schedule_tag;`")  \
+  X((Named<T>), "`std::string name() const`")                                                        \
+  X((requires(const T& s) {                                                                          \
+      { s.steps() } -> std::same_as<std::vector<std::int64_t>>;                                      \
+    }),                                                                                              \
+    "`std::vector<std::int64_t> steps() const`")                                                     \
+  X((requires(const T& s) {                                                                          \
+      { s.lookahead() } -> std::convertible_to<std::int64_t>;                                        \
+    }),                                                                                              \
+    "`std::int64_t lookahead() const`")
+
 template <class T>
-concept GuidanceSchedule =
-    HasTag<T, guidance_schedule_tag> && Named<T> && requires(const T& s) {
-      { s.steps() } -> std::same_as<std::vector<std::int64_t>>;
-      { s.lookahead() } -> std::convertible_to<std::int64_t>;
-    };
+concept GuidanceSchedule = DISTDIFF_GUIDANCE_SCHEDULE_REQUIREMENTS(DISTDIFF_REQUIREMENT_AND) true;
 
 }  // namespace distdiff

@@ -39,7 +39,7 @@
 #include "distdiff/core/image.hpp"
 #include "distdiff/data/detail/files.hpp"
 #include "distdiff/io/image_io.hpp"
-#include "distdiff/pipeline/manifest.hpp"
+#include "distdiff/io/manifest.hpp"
 
 namespace distdiff {
 

@@ -3,6 +3,8 @@
 // distance between the (L2-normalised) feature and its class prototype.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "distdiff/concepts/energy.hpp"
@@ -28,6 +30,9 @@ struct ClassDistance {
     return (f - p).norm(2, {1});
   }
   std::string name() const { return "class-distance"; }
+  nlohmann::json params() const { return {{"weight", weight}, {"normalize", normalize}}; }
+  static constexpr bool reads_class_prototypes = true;
+  static constexpr bool reads_group_prototypes = false;
 };
 
 static_assert(EnergyTerm<ClassDistance>);

@@ -4,6 +4,8 @@
 // the guided sampler reduces it over the batch with the mean.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <string>
 #include <tuple>
@@ -18,11 +20,30 @@ namespace distdiff {
 template <class T>
 inline constexpr bool uses_text_features = false;
 
+namespace detail {
+// Which prototypes a term reads: its `reads_class_prototypes` /
+// `reads_group_prototypes` constants; a term that declares neither is taken
+// to read both.
+template <class T>
+constexpr bool term_reads_class() {
+  if constexpr (requires { T::reads_class_prototypes; }) return T::reads_class_prototypes;
+  else return true;
+}
+template <class T>
+constexpr bool term_reads_group() {
+  if constexpr (requires { T::reads_group_prototypes; }) return T::reads_group_prototypes;
+  else return true;
+}
+}  // namespace detail
+
 template <class... Terms>
 struct energy_list {
   std::tuple<Terms...> terms{};
   static constexpr std::size_t size = sizeof...(Terms);
   static constexpr bool needs_text_features = (uses_text_features<Terms> || ... || false);
+  // Prototypes are built only for what some term reads.
+  static constexpr bool reads_class_prototypes = (detail::term_reads_class<Terms>() || ... || false);
+  static constexpr bool reads_group_prototypes = (detail::term_reads_group<Terms>() || ... || false);
 
   // Σ weight·energy, [B]; undefined tensor when the list is empty.
   torch::Tensor total(const EnergyInputs& in) const {
@@ -46,10 +67,26 @@ struct energy_list {
     return s.empty() ? std::string("none") : s;
   }
 
+  // Every term's name and numbers, in order.
+  nlohmann::json params() const {
+    auto out = nlohmann::json::array();
+    std::apply([&](const auto&... t) { (out.push_back(term_params(t)), ...); }, terms);
+    return out;
+  }
+
   template <class T>
   T& get() { return std::get<T>(terms); }
   template <class T>
   const T& get() const { return std::get<T>(terms); }
+
+ private:
+  template <class T>
+  static nlohmann::json term_params(const T& t) {
+    nlohmann::json j{{"name", t.name()}};
+    if constexpr (requires { t.params(); }) j["params"] = t.params();
+    else j["params"] = {{"weight", double(t.weight)}};
+    return j;
+  }
 };
 
 }  // namespace distdiff

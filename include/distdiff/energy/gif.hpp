@@ -11,6 +11,8 @@
 //   GifDivergence        −KL(m ‖ softmax(f̂_i)),  m = batch mean of softmax(f̂)   diversity
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "distdiff/concepts/energy.hpp"
@@ -60,6 +62,9 @@ struct GifEntropyGain {
     return -(detail::entropy(aug) - detail::entropy(orig));
   }
   std::string name() const { return "gif-entropy-gain"; }
+  nlohmann::json params() const { return {{"weight", weight}}; }
+  static constexpr bool reads_class_prototypes = false;
+  static constexpr bool reads_group_prototypes = false;
 };
 
 struct GifClassConsistency {
@@ -76,6 +81,9 @@ struct GifClassConsistency {
     return -aug.gather(1, top.view({-1, 1})).squeeze(1);
   }
   std::string name() const { return "gif-class-consistency"; }
+  nlohmann::json params() const { return {{"weight", weight}}; }
+  static constexpr bool reads_class_prototypes = false;
+  static constexpr bool reads_group_prototypes = false;
 };
 
 struct GifDivergence {
@@ -87,6 +95,9 @@ struct GifDivergence {
     return -(m * (m.log() - logp)).sum(1);
   }
   std::string name() const { return "gif-divergence"; }
+  nlohmann::json params() const { return {{"weight", weight}}; }
+  static constexpr bool reads_class_prototypes = false;
+  static constexpr bool reads_group_prototypes = false;
 };
 
 static_assert(EnergyTerm<GifEntropyGain>);

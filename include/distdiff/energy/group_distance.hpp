@@ -4,6 +4,8 @@
 // differentiated (argmax), the distance is.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 #include "distdiff/concepts/energy.hpp"
@@ -36,6 +38,9 @@ struct GroupDistance {
     return (f - chosen).norm(2, {1});
   }
   std::string name() const { return "group-distance"; }
+  nlohmann::json params() const { return {{"weight", weight}, {"normalize", normalize}}; }
+  static constexpr bool reads_class_prototypes = false;
+  static constexpr bool reads_group_prototypes = true;
 };
 
 static_assert(EnergyTerm<GroupDistance>);

@@ -17,11 +17,14 @@
 // custom_std, which default to the CIFAR statistics of the reference prototypes.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "distdiff/concepts/features.hpp"
 #include "distdiff/core/types.hpp"
@@ -80,7 +83,34 @@ struct ClipImageFeatures {
     throw std::invalid_argument("ClipImageFeatures: unknown normalization");
   }
 
-  std::string name() const { return "clip-image(" + source + ", norm=" + models::to_string(normalization) + ")"; }
+  // "clip-image(<weights>)"; the normalization is a number of params().
+  std::string name() const { return source == "unloaded" ? "clip-image" : "clip-image(" + source + ")"; }
+  nlohmann::json params() const {
+    nlohmann::json j{{"normalization", models::to_string(normalization)}};
+    if (normalization == ClipNormalization::Custom) {
+      j["mean"] = custom_mean;
+      j["std"] = custom_std;
+    }
+    return j;
+  }
+
+  // The features slot of a composition holds the settings (normalization);
+  // the entry points bind it to the loaded CLIP of the model set. An
+  // extractor that already holds a network is kept as it is.
+  template <class Models>
+  ClipImageFeatures bind(const Models& models) const {
+    if (!model.is_empty()) return *this;
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(models.features)>, ClipImageFeatures>) {
+      ClipImageFeatures f = models.features;
+      f.normalization = normalization;
+      f.custom_mean = custom_mean;
+      f.custom_std = custom_std;
+      return f;
+    } else {
+      throw std::invalid_argument("ClipImageFeatures: the model set has no CLIP image tower to bind to (" +
+                                  models.features.name() + ")");
+    }
+  }
 
   // A transformers CLIPModel folder (openai/clip-vit-base-patch32) or a
   // CLIPVisionModelWithProjection folder: config.json + model.safetensors.

@@ -21,7 +21,7 @@
 
 #include "distdiff/data/expanded.hpp"
 #include "distdiff/eval/image_files.hpp"
-#include "distdiff/pipeline/manifest.hpp"
+#include "distdiff/io/manifest.hpp"
 
 namespace distdiff {
 

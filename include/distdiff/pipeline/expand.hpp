@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "distdiff/composition/bind.hpp"
 #include "distdiff/composition/check.hpp"
 #include "distdiff/concepts/dataset.hpp"
 #include "distdiff/core/image.hpp"
@@ -43,8 +44,9 @@
 #include "distdiff/io/grid.hpp"
 #include "distdiff/io/image_io.hpp"
 #include "distdiff/io/tensor_image.hpp"
-#include "distdiff/pipeline/manifest.hpp"
+#include "distdiff/io/manifest.hpp"
 #include "distdiff/prototypes/build.hpp"
+#include "distdiff/prototypes/io.hpp"
 #include "distdiff/sampler/guided_sampler.hpp"
 
 namespace distdiff {
@@ -65,7 +67,7 @@ struct ExpandConfig {
   torch::Tensor class_text_features;     // [C, D] for zero-shot energy terms (optional)
   std::optional<Prototypes> prototypes;  // precomputed prototypes (skip step 1)
   nlohmann::json extra_provenance;       // recorded in run.json (model paths, …)
-  GuidanceConfig guidance;               // the sampler's numbers (steps, strength, CFG, ρ, ε)
+  GuidanceConfig guidance;               // the sampler's own numbers (steps, strength, CFG, iterations)
 };
 
 struct ExpandProgress {
@@ -141,13 +143,17 @@ Image load_square(const Data& data, std::size_t i, std::int64_t size) {
 
 }  // namespace detail
 
-// Step 1: θ-features of every image of `data` and the composition's prototypes.
+// Step 1: θ-features of every image of `data` and the composition's
+// prototypes — only those its energy terms read (none: no features are
+// extracted; class-level only: no clustering, so K may exceed a class).
 template <class Composition, class Features, class Data>
 Prototypes compute_prototypes(const Composition& method, const Features& features, const Data& data,
                               const RuntimeOptions& runtime, std::int64_t image_size = 224,
                               std::int64_t batch_size = 32) {
   static_assert(LabelledDataset<Data>, "compute_prototypes: the data must model distdiff::LabelledDataset");
   static_assert(FeatureExtractor<Features>, "compute_prototypes: features must model distdiff::FeatureExtractor");
+  using E = typename Composition::energy_type;
+  if constexpr (!E::reads_class_prototypes && !E::reads_group_prototypes) return Prototypes{};
   torch::NoGradGuard no_grad;
   const auto n = data.size();
   if (n == 0) throw std::invalid_argument("compute_prototypes: the dataset '" + data.name() + "' is empty");
@@ -166,8 +172,111 @@ Prototypes compute_prototypes(const Composition& method, const Features& feature
   const auto f = torch::cat(feats);
   const auto y = torch::tensor(labels, torch::kLong);
   const auto C = std::int64_t(data.class_names().size());
-  return build_prototypes(method.class_prototypes, method.group_prototypes, f, y, C);
+  if constexpr (E::reads_group_prototypes) return build_prototypes(method.class_prototypes, method.group_prototypes, f, y, C);
+  else return build_prototypes(method.class_prototypes, f, y, C);
 }
+
+namespace detail {
+
+// The settings that define a run (run.json's "settings"): the serialised
+// composition, the data, the expansion and sampler numbers, the models. A
+// resumed run must match them exactly.
+template <class Composition, class BoundModels, class Data>
+nlohmann::json run_settings(const Composition& method, const BoundModels& models, const Data& data,
+                            const ExpandConfig& cfg, std::size_t seeds) {
+  nlohmann::json settings{
+      {"composition", method.describe()},
+      {"composition_params", method.params()},
+      {"method", std::string(Composition::label)},
+      {"dataset", data.name()},
+      {"classes", data.class_names()},
+      {"seed_images", seeds},
+      {"expansion_factor", cfg.expansion_factor},
+      {"batch_size", cfg.batch_size},
+      {"image_size", cfg.image_size},
+      {"seed", cfg.seed},
+      {"augment_seed", cfg.augment_seed},
+      {"rotation_degrees", cfg.rotation_degrees},
+      {"guidance",
+       {{"num_inference_steps", cfg.guidance.num_inference_steps},
+        {"strength", cfg.guidance.strength},
+        {"guidance_scale", cfg.guidance.guidance_scale},
+        {"iterations", cfg.guidance.iterations},
+        {"project_during_guidance", cfg.guidance.project_during_guidance},
+        {"negative_prompt", cfg.guidance.negative_prompt}}},
+      {"models",
+       {{"denoiser", models.denoiser.name()},
+        {"encoder", models.encoder.name()},
+        {"decoder", models.decoder.name()},
+        {"text", models.text.name()},
+        {"features", models.features.name()},
+        {"device", models.runtime.device.str()},
+        {"dtype", std::string(c10::toString(models.runtime.dtype))}}}};
+  // Recorded only when not the default, so runs from before the option resume.
+  if (cfg.guidance.on_nonfinite == NonFinitePolicy::fail) settings["guidance"]["on_nonfinite"] = "fail";
+  return settings;
+}
+
+// A folder that holds a run may only be resumed with the same settings; the
+// error names the first setting that differs.
+inline void check_resume(const std::filesystem::path& out, const nlohmann::json& settings, bool resume) {
+  const auto run_json = out / "run.json";
+  if (!std::filesystem::exists(run_json)) return;
+  if (!resume)
+    throw std::runtime_error("expand: '" + out.string() + "' already holds a run; choose another output folder or resume it");
+  nlohmann::json previous;
+  try {
+    previous = nlohmann::json::parse(std::ifstream(run_json));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("expand: cannot read '" + run_json.string() + "': " + e.what());
+  }
+  const auto before = previous.value("settings", nlohmann::json());
+  if (before == settings) return;
+  std::string what;
+  const auto patch = nlohmann::json::diff(before, settings);
+  if (!patch.empty()) {
+    const auto path = patch.front().value("path", std::string());
+    const nlohmann::json::json_pointer ptr(path);
+    what = " (" + path + ": " + (before.contains(ptr) ? before.at(ptr).dump() : std::string("absent")) + " there, " +
+           (settings.contains(ptr) ? settings.at(ptr).dump() : std::string("absent")) + " now)";
+  }
+  throw std::runtime_error("expand: '" + out.string() + "' holds a run with different settings" + what +
+                           "; resume it with the same settings or choose another output folder");
+}
+
+// <out>/prototypes.safetensors: the run's prototypes, for paired comparisons
+// of runs (the compare tool). None when the composition reads none.
+template <class Composition>
+void save_run_prototypes(const std::filesystem::path& out, const Prototypes& prototypes, const Composition& method,
+                         const std::string& feature_extractor) {
+  if (!prototypes.class_level.defined()) return;
+  const auto tmp = temporary_sibling(out / "prototypes.safetensors");
+  save_prototypes(tmp, prototypes,
+                  {.class_strategy = describe_component(method.class_prototypes),
+                   .group_strategy = prototypes.group_level.defined() ? describe_component(method.group_prototypes)
+                                                                      : std::string(),
+                   .feature_extractor = feature_extractor});
+  std::filesystem::rename(tmp, out / "prototypes.safetensors");
+}
+
+// <out>/grid.png: each of the first grid_seeds seed images and its expansions, one row each.
+template <class Data>
+void write_run_grid(const std::filesystem::path& out, const Data& data, const ExpandConfig& cfg, std::size_t seeds) {
+  const int thumb = int(std::min<std::int64_t>(cfg.image_size, 128));
+  std::vector<Image> cells;
+  const auto rows = std::min<std::int64_t>(cfg.grid_seeds, std::int64_t(seeds));
+  for (std::int64_t s = 0; s < rows; ++s) {
+    cells.push_back(resize(load_square(data, std::size_t(s), cfg.image_size), thumb, thumb));
+    for (std::int64_t i = 0; i < cfg.expansion_factor; ++i) {
+      const auto f = out / safe_folder_name(data.class_names().at(std::size_t(data.label(std::size_t(s))))) /
+                     (std::to_string(s) + "_" + std::to_string(i) + ".png");
+      cells.push_back(resize(read_image(f), thumb, thumb));
+    }
+  }
+  write_grid(out / "grid.png", cells, int(cfg.expansion_factor + 1));
+}
+
+}  // namespace detail
 
 template <class Composition, class Models, class Data>
 ExpandReport expand(const Composition& method, const Models& models, const Data& data, const ExpandConfig& cfg,
@@ -188,66 +297,28 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
                                                 : data.size();
     if (seeds == 0) throw std::invalid_argument("expand: no seed images in '" + data.name() + "'");
 
+    // θ is the composition's features slot, bound to the model set's networks.
+    const auto bound = bind_features(method, models);
     const std::string composition = method.describe();
-    // Settings that define the run; a resumed run must match them.
-    nlohmann::json settings{
-        {"composition", composition},
-        {"method", std::string(Composition::label)},
-        {"dataset", data.name()},
-        {"classes", classes},
-        {"seed_images", seeds},
-        {"expansion_factor", cfg.expansion_factor},
-        {"batch_size", cfg.batch_size},
-        {"image_size", cfg.image_size},
-        {"seed", cfg.seed},
-        {"augment_seed", cfg.augment_seed},
-        {"rotation_degrees", cfg.rotation_degrees},
-        {"guidance",
-         {{"num_inference_steps", cfg.guidance.num_inference_steps},
-          {"strength", cfg.guidance.strength},
-          {"guidance_scale", cfg.guidance.guidance_scale},
-          {"rho", cfg.guidance.rho},
-          {"epsilon", cfg.guidance.epsilon},
-          {"iterations", cfg.guidance.iterations},
-          {"project_during_guidance", cfg.guidance.project_during_guidance},
-          {"negative_prompt", cfg.guidance.negative_prompt}}},
-        {"models",
-         {{"denoiser", models.denoiser.name()},
-          {"encoder", models.encoder.name()},
-          {"decoder", models.decoder.name()},
-          {"text", models.text.name()},
-          {"features", models.features.name()},
-          {"device", models.runtime.device.str()},
-          {"dtype", std::string(c10::toString(models.runtime.dtype))}}}};
-    // Recorded only when not the default, so runs from before the option resume.
-    if (cfg.guidance.on_nonfinite == NonFinitePolicy::fail) settings["guidance"]["on_nonfinite"] = "fail";
+    const auto settings = detail::run_settings(method, bound, data, cfg, seeds);
     const fs::path out = cfg.output_dir;
     const fs::path run_json = out / "run.json";
     const fs::path jsonl = out / "manifest.jsonl";
-    if (fs::exists(run_json)) {
-      if (!cfg.resume)
-        throw std::runtime_error("expand: '" + out.string() + "' already holds a run; choose another output folder or resume it");
-      nlohmann::json previous;
-      try {
-        previous = nlohmann::json::parse(std::ifstream(run_json));
-      } catch (const std::exception& e) {
-        throw std::runtime_error("expand: cannot read '" + run_json.string() + "': " + e.what());
-      }
-      if (previous.value("settings", nlohmann::json()) != settings)
-        throw std::runtime_error("expand: '" + out.string() +
-                                 "' holds a run with different settings; resume it with the same settings or "
-                                 "choose another output folder");
-    }
+    detail::check_resume(out, settings, cfg.resume);
 
     // 1. prototypes (before anything is written: K larger than a class fails here)
     const auto tp = clock::now();
+    // A schedule without guided steps (plain img2img) reads no prototypes.
+    const bool guided = !method.schedule.steps().empty();
     report.prototypes = cfg.prototypes ? *cfg.prototypes
-                                       : compute_prototypes(method, models.features, data, models.runtime,
+                        : !guided      ? Prototypes{}
+                                       : compute_prototypes(method, bound.features, data, models.runtime,
                                                             cfg.feature_image_size, cfg.feature_batch_size);
     report.prototype_seconds = std::chrono::duration<double>(clock::now() - tp).count();
-    GuidedSampler sampler(method, models, report.prototypes, cfg.guidance);
+    GuidedSampler sampler(method, bound, report.prototypes, cfg.guidance);
 
     fs::create_directories(out);
+    detail::save_run_prototypes(out, report.prototypes, method, bound.features.name());
     // A run killed inside an atomic write leaves its temporary file behind.
     if (const auto n = detail::remove_stale_temporaries(out))
       std::cerr << "expand: removed " << n << " temporary file(s) of an interrupted run in '" << out.string() << "'\n";
@@ -330,9 +401,12 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
             if (n.row == row) e.nonfinite.push_back({r.timestep, n.iteration, n.what, n.action});
         if (!e.nonfinite.empty()) ++report.images_nonfinite;
         if (!result.records.empty() && result.records.front().energy_before.defined()) {
+          // Before and after the FIRST guided step, both measured at that step
+          // (later steps of a multi-step schedule start from a guided latent).
           // A non-finite energy is left null (JSON has no NaN); "nonfinite" says why.
-          const double before = result.records.front().energy_before[row].template item<double>();
-          const double after = result.records.back().energy_after[row].template item<double>();
+          const auto& first_step = result.records.front();
+          const double before = first_step.energy_before[row].template item<double>();
+          const double after = first_step.energy_after[row].template item<double>();
           if (std::isfinite(before)) e.energy_before = before;
           if (std::isfinite(after)) e.energy_after = after;
           if (std::isfinite(before) && std::isfinite(after)) {
@@ -382,20 +456,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
       std::cerr << "expand: " << report.images_nonfinite_total << " of " << entries.size()
                 << " images met a NaN or an infinity in guidance and kept the unguided latent of that step "
                    "(manifest field \"nonfinite\")\n";
-    if (cfg.grid_seeds > 0) {
-      const int thumb = int(std::min<std::int64_t>(cfg.image_size, 128));
-      std::vector<Image> cells;
-      const auto rows = std::min<std::int64_t>(cfg.grid_seeds, std::int64_t(seeds));
-      for (std::int64_t s = 0; s < rows; ++s) {
-        cells.push_back(resize(detail::load_square(data, std::size_t(s), cfg.image_size), thumb, thumb));
-        for (std::int64_t i = 0; i < cfg.expansion_factor; ++i) {
-          const auto f = out / detail::safe_folder_name(classes.at(std::size_t(data.label(std::size_t(s))))) /
-                         (std::to_string(s) + "_" + std::to_string(i) + ".png");
-          cells.push_back(resize(read_image(f), thumb, thumb));
-        }
-      }
-      write_grid(out / "grid.png", cells, int(cfg.expansion_factor + 1));
-    }
+    if (cfg.grid_seeds > 0) detail::write_run_grid(out, data, cfg, seeds);
     report.manifest = jsonl;
     report.seconds = std::chrono::duration<double>(clock::now() - t0).count();
   }

@@ -25,6 +25,8 @@
 //   WardLinkage      increase of the within-group sum of squared errors
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <xtensor/xtensor.hpp>
 
 #include <algorithm>
@@ -192,6 +194,7 @@ struct AgglomerativeGroups {
   }
 
   std::string name() const { return "agglomerative-" + Linkage::name(); }
+  nlohmann::json params() const { return {{"k", k}, {"normalize", normalize}, {"renormalize", renormalize}}; }
 
  private:
   std::string who() const { return "AgglomerativeGroups<" + Linkage::name() + ">(k=" + std::to_string(k) + ")"; }

@@ -11,6 +11,8 @@
 // float64 on the CPU.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <xtensor/xtensor.hpp>
 
 #include <array>
@@ -45,6 +47,7 @@ struct ClassMean {
   }
 
   std::string name() const { return "class-mean"; }
+  nlohmann::json params() const { return {{"normalize", normalize}, {"renormalize", renormalize}}; }
 };
 
 static_assert(PrototypeStrategy<ClassMean>);

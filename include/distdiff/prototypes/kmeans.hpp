@@ -22,6 +22,8 @@
 // fewer than k samples is an error naming the class, its count and k.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <xtensor/xtensor.hpp>
 
 #include <algorithm>
@@ -270,6 +272,10 @@ struct KMeansGroups {
   }
 
   std::string name() const { return "kmeans"; }
+  nlohmann::json params() const {
+    return {{"k", k},         {"seed", seed},           {"max_iter", max_iter},        {"tol", tol},
+            {"n_init", n_init}, {"normalize", normalize}, {"renormalize", renormalize}};
+  }
 
  private:
   std::string who() const { return "KMeansGroups(k=" + std::to_string(k) + ")"; }

@@ -9,6 +9,8 @@
 // (`ddim_discretize="uniform"`), so DDIM index i sits at timestep 20·i + 1.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -116,6 +118,14 @@ class DdimScheduler {
   }
 
   std::string name() const { return "ddim"; }
+  nlohmann::json params() const {
+    return {{"num_train_timesteps", config_.num_train_timesteps}, {"beta_start", config_.beta_start},
+            {"beta_end", config_.beta_end},       {"beta_schedule", config_.beta_schedule},
+            {"steps_offset", config_.steps_offset}, {"set_alpha_to_one", config_.set_alpha_to_one}};
+  }
+  // The entry points hand the model folder's scheduler_config.json to the
+  // scheduler slot through this member (any scheduler may offer it).
+  void configure(const DdimConfig& c) { *this = DdimScheduler(c); }
 
  private:
   void check_steps(std::int64_t n) const {

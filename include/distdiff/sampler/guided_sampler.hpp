@@ -10,7 +10,7 @@
 //       e, b ~ init;  z̃ = (1+e)z + b
 //       unroll L DDIM steps from z̃ with gradients → ẑ0 at DDIM index M (Eq. 5)
 //       E = Σ_k w_k D_k(θ(decode(ẑ0)), prototypes)   (mean over the batch)
-//       (e, b) ← update((e, b), ∇E, ρ)   (iterations times)
+//       (e, b) ← update((e, b), ∇E)      (iterations times; ρ in the update rule)
 //       z ← P_{z,ε}((1+e)z + b)
 //     z ← DDIM step(z, ε̂_CFG(z, t))
 //   x = decode(z)
@@ -29,32 +29,14 @@
 #include <string>
 #include <vector>
 
+#include "distdiff/composition/bind.hpp"
 #include "distdiff/composition/check.hpp"
+#include "distdiff/core/guidance_config.hpp"
 #include "distdiff/core/model_set.hpp"
 #include "distdiff/core/threads.hpp"
 #include "distdiff/core/types.hpp"
 
 namespace distdiff {
-
-// What the guided step does when its energy, gradient or latent is not finite.
-enum class NonFinitePolicy {
-  skip_step,  // keep the unguided latent for the affected images, record the event (default)
-  fail,       // throw std::runtime_error naming the step and what was non-finite
-};
-
-// Runtime numbers of the sampler (paper §5.2 / reference v1 defaults).
-struct GuidanceConfig {
-  std::int64_t num_inference_steps = 50;
-  double strength = 0.9;
-  double guidance_scale = 50.0;      // classifier-free guidance scale (1 = off)
-  double rho = 0.1;                  // step size of the update rule
-  double epsilon = 0.8;              // radius of the L∞ ball (Eq. 3)
-  std::int64_t iterations = 1;       // optimisation iterations per guided step
-  bool project_during_guidance = false;  // evaluate E at P(τ(z)) instead of τ(z)
-  bool measure_energy = true;        // record E before/after at the projected latents
-  std::string negative_prompt;       // the unconditional prompt of CFG
-  NonFinitePolicy on_nonfinite = NonFinitePolicy::skip_step;
-};
 
 struct Conditioning {
   torch::Tensor cond;     // [B, L, E]
@@ -102,7 +84,7 @@ class GuidedSampler {
  public:
   GuidedSampler(const Composition& method, const Models& models, Prototypes prototypes,
                 GuidanceConfig config)
-      : method_(method), models_(models), config_(std::move(config)) {
+      : method_(method), models_(bind_features(method, models)), config_(std::move(config)) {
     detail::report_composition<Composition>();
     detail::report_models<Models>();
     if constexpr (detail::composition_valid<Composition> && detail::models_valid<Models>) {
@@ -112,7 +94,6 @@ class GuidedSampler {
       start_ = method_.scheduler.img2img_start(config_.num_inference_steps, config_.strength);
       plan_guidance();
       if (config_.iterations < 1) throw std::invalid_argument("GuidanceConfig: iterations must be >= 1");
-      if (config_.epsilon < 0) throw std::invalid_argument("GuidanceConfig: epsilon must be >= 0");
     }
   }
 
@@ -295,7 +276,7 @@ class GuidedSampler {
       for (std::int64_t it = 0; it < config_.iterations; ++it) {
         torch::AutoGradMode grad_on(true);
         auto zt = tr.apply(z, params);
-        if (config_.project_during_guidance) zt = tr.project(zt, z, config_.epsilon);
+        if (config_.project_during_guidance) zt = tr.project(zt, z);
         const auto e = energy(zt, position, cond, ctx);
         const auto grads = torch::autograd::grad({e.mean()}, params);
         torch::NoGradGuard no_grad;
@@ -303,13 +284,13 @@ class GuidedSampler {
         for (const auto& g : grads) stop = flag(finite_rows(g), it, "gradient") || stop;
         if (stop) break;  // the non-finite update is never applied
         for (std::size_t k = 0; k < params.size(); ++k) {
-          params[k] = method_.update.update(params[k].detach(), grads[k], config_.rho)
+          params[k] = method_.update.update(params[k].detach(), grads[k])
                           .detach()
                           .requires_grad_(true);
         }
       }
       torch::NoGradGuard no_grad;
-      auto z_new = tr.project(tr.apply(z, params), z, config_.epsilon);
+      auto z_new = tr.project(tr.apply(z, params), z);
       flag(finite_rows(z_new), -1, "latent");
       if (!rec.nonfinite.empty()) {
         auto mask = torch::zeros({B}, torch::kBool);
@@ -319,7 +300,7 @@ class GuidedSampler {
         z_new = torch::where(mask.to(z.device()).view(shape), z, z_new);
       }
       if (config_.measure_energy) {
-        rec.energy_before = to_record(energy(tr.project(tr.apply(z, initial), z, config_.epsilon), position, cond, ctx));
+        rec.energy_before = to_record(energy(tr.project(tr.apply(z, initial), z), position, cond, ctx));
         rec.energy_after = to_record(energy(z_new, position, cond, ctx));
       }
       records.push_back(rec);
@@ -327,12 +308,12 @@ class GuidedSampler {
     } else {
       torch::NoGradGuard no_grad;
       records.push_back(rec);
-      return tr.project(tr.apply(z, params), z, config_.epsilon);
+      return tr.project(tr.apply(z, params), z);
     }
   }
 
   Composition method_;
-  Models models_;
+  bound_models_t<Composition, Models> models_;  // θ = the composition's features slot
   GuidanceConfig config_;
   Prototypes prototypes_;
   std::vector<std::int64_t> timesteps_;

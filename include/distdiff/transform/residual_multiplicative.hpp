@@ -8,6 +8,8 @@
 // Initialisation: e ~ U[0, 1), b ~ N(0, 1), drawn from a CPU generator.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -27,6 +29,8 @@ struct PerSample {
 template <class Granularity = SharedAcrossBatch>
 struct ResidualMultiplicative {
   using component_tag = latent_transform_tag;
+  double epsilon = 0.8;   // radius ε of the L∞ ball (paper; `--eps`)
+
 
   std::vector<torch::Tensor> init(const torch::Tensor& z, at::Generator& gen) const {
     TORCH_CHECK(z.dim() == 4, "ResidualMultiplicative: latent must be [B, C, h, w], got ", z.sizes());
@@ -42,12 +46,13 @@ struct ResidualMultiplicative {
     return (1 + p[0]) * z + p[1];
   }
 
-  torch::Tensor project(const torch::Tensor& z_tilde, const torch::Tensor& z, double eps) const {
-    TORCH_CHECK(eps >= 0, "ResidualMultiplicative: epsilon must be >= 0, got ", eps);
-    return torch::max(torch::min(z_tilde, z + eps), z - eps);
+  torch::Tensor project(const torch::Tensor& z_tilde, const torch::Tensor& z) const {
+    TORCH_CHECK(epsilon >= 0, "ResidualMultiplicative: epsilon must be >= 0, got ", epsilon);
+    return torch::max(torch::min(z_tilde, z + epsilon), z - epsilon);
   }
 
   std::string name() const { return std::string("residual-multiplicative/") + Granularity::name; }
+  nlohmann::json params() const { return {{"epsilon", epsilon}}; }
 };
 
 static_assert(LatentTransform<ResidualMultiplicative<SharedAcrossBatch>>);

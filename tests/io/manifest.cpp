@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "distdiff/pipeline/manifest.hpp"
+#include "distdiff/io/manifest.hpp"
 #include "support/data_writers.hpp"
 #include "support/temp_dir.hpp"
 
