@@ -46,12 +46,15 @@ struct RunSpec {
   std::set<std::string> skip;     // keys "<seed_index>_<sample>" not written
   std::vector<std::int64_t> seeds = {0, 1, 2, 3};   // 0, 1: class a; 2, 3: class b
   std::string odd_source_key;     // this key gets another seed_source
+  nlohmann::json energy;          // settings.composition_params.energy (null: not recorded)
 };
 
 // <run>/<class>/<seed>_<sample>.png + manifest.jsonl + run.json, as expand() lays them out.
 void write_run(const fs::path& run, const RunSpec& spec) {
   fs::create_directories(run);
-  std::ofstream(run / "run.json") << nlohmann::json{{"settings", {{"method", spec.method}, {"image_size", kSize}}}};
+  nlohmann::json settings{{"method", spec.method}, {"image_size", kSize}};
+  if (!spec.energy.is_null()) settings["composition_params"] = {{"energy", spec.energy}};
+  std::ofstream(run / "run.json") << nlohmann::json{{"settings", settings}};
   int i = 0;
   for (const std::int64_t seed : spec.seeds)
     for (std::int64_t sample = 0; sample < 2; ++sample, ++i) {
@@ -312,6 +315,33 @@ TEST_CASE("compare_runs: class-only prototypes leave the group column n/a; the f
   CHECK_THAT(csv, Contains(eval::report_csv_header()));
   CHECK_THAT(csv, Contains("accuracy,top1_best,B,A,fm,r18,5,2,2,0,2,2,"));
   CHECK_THAT(read_text(out / "compare.svg"), Contains("<svg"));
+}
+
+TEST_CASE("compare_runs: energies of different energy functions are not compared", "[compare]") {
+  TempDir tmp("compare");
+  RunSpec a, b;
+  a.energy = nlohmann::json::array({{{"name", "class-distance"}}, {{"name", "group-distance"}}});
+  b.energy = nlohmann::json::array({{{"name", "class-distance"}}});
+  b.method = "B";
+  b.energy_shift = -0.5;
+  write_run(tmp / "A", a);
+  write_run(tmp / "B", b);
+  const auto theta = tiny_theta();
+  save_prototypes(tmp / "A" / "prototypes.safetensors", random_prototypes(theta.feature_dim(), true));
+  const auto r = eval::compare_runs({tmp / "A", tmp / "B"}, theta);
+  CHECK_FALSE(difference(r, 1, "energy_after").summary);
+  CHECK(difference(r, 1, "class_distance").summary);   // the distances are one yardstick for both
+  bool noted = false;
+  for (const auto& n : r.notes) noted = noted || n.find("energy_after not compared") != std::string::npos;
+  CHECK(noted);
+  // the same energy function: compared
+  write_run(tmp / "C", [&] {
+    RunSpec c = b;
+    c.energy = a.energy;
+    c.method = "C";
+    return c;
+  }());
+  CHECK(difference(eval::compare_runs({tmp / "A", tmp / "C"}, theta), 1, "energy_after").summary);
 }
 
 TEST_CASE("compare_runs: prototypes of another feature space are refused", "[compare]") {

@@ -89,6 +89,7 @@ struct CompareRun {
   std::string label;      // the name in the reports
   std::string method;     // run.json settings.method (else the manifest's), "" when neither says
   std::size_t images = 0; // images its manifest lists
+  nlohmann::json energy;  // run.json settings.composition_params.energy (null when not recorded)
 };
 
 // The measures of one image in one run; nullopt: not recorded / not defined.
@@ -209,10 +210,13 @@ inline std::map<ImageKey, ManifestEntry> run_images(const std::filesystem::path&
   if (images.empty()) throw std::runtime_error("compare: " + run.string() + ": manifest.jsonl lists no image");
   info.folder = run;
   info.images = images.size();
-  if (const auto s = run_settings(run); s && s->contains("method") && (*s)["method"].is_string())
+  const auto s = run_settings(run);
+  if (s && s->contains("method") && (*s)["method"].is_string())
     info.method = (*s)["method"].get<std::string>();
   else
     info.method = images.begin()->second.method;
+  if (s && s->contains("composition_params") && (*s)["composition_params"].contains("energy"))
+    info.energy = (*s)["composition_params"]["energy"];
   return images;
 }
 
@@ -418,6 +422,13 @@ inline void summarize(CompareReport& r) {
         }
       }
       MetricDifference d{metric, k, std::nullopt};
+      // Energies of two different energy functions are not one measure.
+      const bool energy = metric.rfind("energy_", 0) == 0;
+      if (energy && !r.runs[0].energy.is_null() && !r.runs[k].energy.is_null() && r.runs[0].energy != r.runs[k].energy) {
+        r.notes.push_back(r.runs[k].label + ": " + metric + " not compared with " + r.runs[0].label +
+                          "'s (the two compositions' energy terms or weights differ)");
+        a.clear();
+      }
       if (!a.empty()) d.summary = paired_difference(a, b);
       r.differences.push_back(std::move(d));
     }
