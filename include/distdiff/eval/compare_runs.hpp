@@ -71,6 +71,7 @@
 #include "distdiff/io/results.hpp"
 #include "distdiff/io/tensor_image.hpp"
 #include "distdiff/io/manifest.hpp"
+#include "distdiff/io/run_folder.hpp"
 #include "distdiff/prototypes/io.hpp"
 
 namespace distdiff::eval {
@@ -173,17 +174,6 @@ struct CompareReport {
 
 namespace detail {
 
-inline std::optional<nlohmann::json> run_settings(const std::filesystem::path& run) {
-  std::ifstream in(run / "run.json");
-  if (!in) return std::nullopt;
-  try {
-    auto j = nlohmann::json::parse(in);
-    if (j.is_object() && j.contains("settings") && j["settings"].is_object()) return j["settings"];
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
 inline std::string pair_key(std::int64_t seed_index, std::int64_t sample) {
   return std::to_string(seed_index) + "_" + std::to_string(sample);
 }
@@ -210,7 +200,7 @@ inline std::map<ImageKey, ManifestEntry> run_images(const std::filesystem::path&
   if (images.empty()) throw std::runtime_error("compare: " + run.string() + ": manifest.jsonl lists no image");
   info.folder = run;
   info.images = images.size();
-  const auto s = run_settings(run);
+  const auto s = read_run_settings(run);
   if (s && s->contains("method") && (*s)["method"].is_string())
     info.method = (*s)["method"].get<std::string>();
   else
@@ -555,7 +545,7 @@ CompareReport compare_runs(const std::vector<std::filesystem::path>& folders, co
   r.prototypes_features = read_prototype_info(r.prototypes_file).feature_extractor;
   std::int64_t size = options.image_size;
   if (size <= 0)
-    if (const auto s = detail::run_settings(folders.front());
+    if (const auto s = read_run_settings(folders.front());
         s && s->contains("image_size") && (*s)["image_size"].is_number_integer())
       size = (*s)["image_size"].get<std::int64_t>();
   if (size <= 0) size = read_image(folders.front() / r.images.front().files.front()).width;
