@@ -5,6 +5,7 @@
 #include "distdiff/composition/check.hpp"
 #include "distdiff/composition/differs_in.hpp"
 #include "distdiff/composition/distdiff.hpp"
+#include "distdiff/core/guidance_config.hpp"
 #include "distdiff/features/clip_image_features.hpp"
 #include "distdiff/features/model_set_features.hpp"
 #include "distdiff/features/vae_latent_features.hpp"
@@ -56,6 +57,25 @@ TEST_CASE("describe() and params() carry every slot's numbers", "[composition]")
   CHECK(rho.params() != j);
   CHECK(w.params() != j);
   CHECK(k.describe() != text);
+}
+
+// docs/compositions.md shows the lines between doc-begin and doc-end (CTest
+// packaging/compositions_doc_shows_slot_example checks it).
+TEST_CASE("the first example of docs/compositions.md", "[composition][docs]") {
+  // doc-begin
+  using Mine = distdiff::DistDiff<distdiff::with_update<distdiff::GradientStep>>;  // one slot changed
+  Mine method;
+  method.group_prototypes.k = 4;           // K lives in the group strategy
+  method.update.rho = 0.05;                // ρ lives in the update rule
+  method.transform.epsilon = 0.4;          // ε lives in the transform
+  distdiff::GuidanceConfig guidance;       // the sampler's own numbers: steps, strength, CFG scale, iterations
+  // doc-end
+  const auto j = method.params();
+  CHECK(j["group_prototypes"]["params"]["k"] == 4);
+  CHECK(j["update"]["name"] == "gradient-step");
+  CHECK(j["update"]["params"]["rho"] == 0.05);
+  CHECK(j["transform"]["params"]["epsilon"] == 0.4);
+  CHECK(guidance.strength == 0.9);
 }
 
 TEST_CASE("the energy terms say which prototypes they read", "[composition]") {

@@ -218,6 +218,39 @@ TEST_CASE("command-line numbers reach their component on every named composition
   CHECK_THROWS_WITH(apply(Paper{}), Catch::Contains("comma-separated"));
 }
 
+// Every flag, on every named composition: applied to its component, or
+// reported; never both, never neither.
+template <class Method>
+void check_numbers_land_or_are_refused() {
+  distdiff::detail::ExpandCli o;
+  o.k = 2;
+  o.m = "12";
+  o.rho = 0.3;
+  o.eps = 0.5;
+  Method method;
+  std::vector<std::string> no;
+  distdiff::detail::apply_cli_numbers(method, o, no);
+  const auto j = method.params();
+  auto reported = [&](const std::string& flag) {
+    for (const auto& w : no)
+      if (w.rfind(flag + ":", 0) == 0) return true;
+    return false;
+  };
+  const auto steps = method.schedule.steps();
+  INFO(Method::label);
+  CHECK(reported("--K") != (j["group_prototypes"]["params"].value("k", std::int64_t(-1)) == 2));
+  CHECK(reported("--M") != (!steps.empty() && steps.front() == 12));
+  CHECK(reported("--rho") != (j["update"]["params"].value("rho", -1.0) == 0.3));
+  CHECK(reported("--eps") != (j["transform"]["params"].value("epsilon", -1.0) == 0.5));
+}
+
+TEST_CASE("no command-line number is silently dropped, on any named composition", "[pipeline][cli]") {
+  []<class... Ms>() { (check_numbers_land_or_are_refused<Ms>(), ...); }
+      .template operator()<Paper, ReferenceV1, ReferenceHead, ClassPrototypesOnly, GroupPrototypesOnly, NoPrototypes,
+                           ConsecutiveGuidance, SpreadGuidance, KMeansPrototypes, WardPrototypes, GradientUpdate,
+                           PerSampleTransform, LatentFeatures, PlainImg2Img, GifSd>();
+}
+
 TEST_CASE("expand_main refuses a number the composition cannot take, before writing anything", "[pipeline][cli]") {
   const auto out = fresh_dir("slots", "refuse") / "run";
   const int rc = call_main({"t", "--tiny-random", "--K", "2", "--out", out.string()}, [](int argc, char** argv) {

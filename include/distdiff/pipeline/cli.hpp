@@ -247,7 +247,9 @@ std::vector<std::pair<std::string, std::string>> apply_cli_numbers(Method& metho
     }
   }
   if (o.rho) {
-    if constexpr (requires { method.update.rho; }) {
+    if constexpr (Method::energy_type::size == 0) {
+      why_not.push_back("--rho: " + who + " optimises nothing (its energy has no term)");
+    } else if constexpr (requires { method.update.rho; }) {
       method.update.rho = *o.rho;
       set.emplace_back("update", "rho");
     } else {
