@@ -299,8 +299,8 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
 
     // θ is the composition's features slot, bound to the model set's networks.
     const auto bound = bind_features(method, models);
-    const std::string composition = method.describe();
     const auto settings = detail::run_settings(method, bound, data, cfg, seeds);
+    const auto composition = settings["composition"].template get<std::string>();  // described once
     const fs::path out = cfg.output_dir;
     const fs::path run_json = out / "run.json";
     const fs::path jsonl = out / "manifest.jsonl";
