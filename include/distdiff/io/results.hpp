@@ -13,10 +13,16 @@
 //   auto p = distdiff::io::pivot(rows, {.row_field = "method", .col_field = "expansion"});
 //   std::cout << distdiff::io::render_markdown(p, {});
 //
-// Columns: dataset, method, backbone, expansion, seed, top1_best, top1_last,
-// epochs, seconds, timestamp. `expansion` is the number of synthetic images per
-// original image (0 for the original dataset alone, 5 for "5x expanded").
-// Accuracies are percentages.
+// Columns (results_columns()): dataset, method, composition, backbone,
+// pretrained, expansion, K, M, steps, prototypes, seed, top1_best, top1_last,
+// epochs, seconds, fid, fid_space, timestamp. `expansion` is the number of
+// synthetic images per original image (0 for the original dataset alone, 5 for
+// "5x expanded"); accuracies are percentages. composition, K, M, steps and
+// prototypes come from the expansion run's run.json (its "keys"), so the
+// ablation tables group rows by what was run, not by a hand-chosen name. A
+// training row has no fid; a Fréchet-distance row (the frechet tool) has no
+// accuracy: an absent number is an empty field. Files in the first layout
+// (10 columns, up to distdiff 0.1) are still read; new rows go to a new file.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -46,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "distdiff/data/dataset_aliases.hpp"
 #include "distdiff/detail/atomic_write.hpp"
 
 namespace distdiff::io {
@@ -61,9 +68,29 @@ struct ResultRow {
   std::int64_t epochs = 0;
   double seconds = 0;        // training wall time
   std::string timestamp;     // ISO 8601 UTC; append_result fills it when empty
+  // What distinguishes experiments, from the expansion run's run.json "keys"
+  // (empty / absent for rows without synthetic data):
+  std::string composition;   // the composition's label, e.g. "distdiff", "gif-sd", "class-prototypes-only"
+  bool pretrained = false;   // fine-tuned from pretrained weights (Table 7) rather than from scratch
+  std::optional<std::int64_t> k;  // group prototypes per class, when the energy reads group prototypes
+  std::optional<std::int64_t> m;  // the first guided step (Table 4's M)
+  std::string steps;         // every guided step, ';'-separated, e.g. "30;31" (Table 6)
+  std::string prototypes;    // the prototypes the energy reads: none | class | group | class+group (Table 3)
+  std::optional<double> fid; // Fréchet distance of the expanded set to the real test images (Table 3)
+  std::string fid_space;     // the features of that distance, e.g. "clip-image(...) 64-d at 32 px"
+
+  bool has_accuracy() const { return !std::isnan(top1_best); }
 };
 
 inline const std::vector<std::string>& results_columns() {
+  static const std::vector<std::string> c = {
+      "dataset", "method", "composition", "backbone", "pretrained", "expansion", "K",   "M",         "steps",
+      "prototypes", "seed", "top1_best",  "top1_last", "epochs",    "seconds",   "fid", "fid_space", "timestamp"};
+  return c;
+}
+
+// The first layout (distdiff 0.1): read, never written.
+inline const std::vector<std::string>& results_columns_v1() {
   static const std::vector<std::string> c = {"dataset",   "method",    "backbone", "expansion", "seed",
                                              "top1_best", "top1_last", "epochs",   "seconds",   "timestamp"};
   return c;
@@ -146,10 +173,23 @@ inline std::string utc_timestamp() {
   return buf;
 }
 
-inline std::string header_line() {
+inline std::string join_columns(const std::vector<std::string>& columns) {
   std::string h;
-  for (const auto& c : results_columns()) h += (h.empty() ? "" : ",") + c;
+  for (const auto& c : columns) h += (h.empty() ? "" : ",") + c;
   return h;
+}
+inline std::string header_line() { return join_columns(results_columns()); }
+inline std::string header_line_v1() { return join_columns(results_columns_v1()); }
+
+// An absent number is an empty field.
+inline std::string optional_number(double v, const char* fmt) { return std::isnan(v) ? "" : format_number(v, fmt); }
+
+template <class T>
+T parse_number(const std::string& s, const std::string& where, const std::string& column);
+
+// An empty field is an absent number (NaN, or nullopt).
+inline double parse_optional_double(const std::string& s, const std::string& where, const std::string& column) {
+  return s.empty() ? std::numeric_limits<double>::quiet_NaN() : parse_number<double>(s, where, column);
 }
 
 template <class T>
@@ -176,14 +216,20 @@ inline bool row_is_whole(const std::string& text);
 
 }  // namespace detail
 
-// One CSV line (no trailing newline) for `row`.
+// One CSV line (no trailing newline) for `row`, in results_columns() order.
 inline std::string to_csv_line(const ResultRow& row) {
   using detail::csv_escape;
   using detail::format_number;
-  return csv_escape(row.dataset) + "," + csv_escape(row.method) + "," + csv_escape(row.backbone) + "," +
-         format_number(row.expansion, "%g") + "," + std::to_string(row.seed) + "," +
-         format_number(row.top1_best, "%.4f") + "," + format_number(row.top1_last, "%.4f") + "," +
-         std::to_string(row.epochs) + "," + format_number(row.seconds, "%.1f") + "," + csv_escape(row.timestamp);
+  using detail::optional_number;
+  auto opt_int = [](const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : std::string(); };
+  return csv_escape(row.dataset) + "," + csv_escape(row.method) + "," + csv_escape(row.composition) + "," +
+         csv_escape(row.backbone) + "," + (row.pretrained ? "1" : "0") + "," + format_number(row.expansion, "%g") +
+         "," + opt_int(row.k) + "," + opt_int(row.m) + "," + csv_escape(row.steps) + "," +
+         csv_escape(row.prototypes) + "," + std::to_string(row.seed) + "," +
+         optional_number(row.top1_best, "%.4f") + "," + optional_number(row.top1_last, "%.4f") + "," +
+         std::to_string(row.epochs) + "," + format_number(row.seconds, "%.1f") + "," +
+         (row.fid ? format_number(*row.fid, "%.4f") : std::string()) + "," + csv_escape(row.fid_space) + "," +
+         csv_escape(row.timestamp);
 }
 
 // Appends `row` to the CSV at `path`, creating it (and its folder) with the
@@ -229,6 +275,10 @@ inline void append_result(const std::filesystem::path& path, ResultRow row) {
     }
     first = first.substr(0, first.find('\n'));
     if (!first.empty() && first.back() == '\r') first.pop_back();
+    if (first == detail::header_line_v1())
+      throw std::runtime_error(where + ": written by distdiff 0.1 (10 columns, without composition, K, M, steps, "
+                               "fid): results_table still reads it (--results OLD --results NEW); write new rows "
+                               "to another file");
     if (first != header)
       throw std::runtime_error(where + ": not a results file: its header is '" + first + "', expected '" + header +
                                "'");
@@ -265,22 +315,61 @@ inline void append_result(const std::filesystem::path& path, ResultRow row) {
     throw std::runtime_error(where + ": write failed: " + (n < 0 ? std::strerror(errno) : "short write"));
 }
 
+namespace detail {
+
+// One record's fields as a row of the given layout (v1: results_columns_v1()).
+inline ResultRow row_from_fields(const std::vector<std::string>& f, bool v1, const std::string& where) {
+  const auto& cols = v1 ? results_columns_v1() : results_columns();
+  if (f.size() != cols.size())
+    throw std::runtime_error(where + ": " + std::to_string(f.size()) + " fields, expected " +
+                             std::to_string(cols.size()));
+  auto at = [&](const char* name) -> const std::string& {
+    return f[std::size_t(std::find(cols.begin(), cols.end(), name) - cols.begin())];
+  };
+  auto opt_int = [&](const char* name) -> std::optional<std::int64_t> {
+    const auto& v = at(name);
+    if (v.empty()) return std::nullopt;
+    return parse_number<std::int64_t>(v, where, name);
+  };
+  ResultRow r;
+  r.dataset = v1 ? canonical_dataset_name(at("dataset")) : at("dataset");  // v1 rows used the short names
+  r.method = at("method");
+  r.backbone = at("backbone");
+  r.expansion = parse_number<double>(at("expansion"), where, "expansion");
+  r.seed = parse_number<std::uint64_t>(at("seed"), where, "seed");
+  r.top1_best = parse_optional_double(at("top1_best"), where, "top1_best");
+  r.top1_last = parse_optional_double(at("top1_last"), where, "top1_last");
+  r.epochs = parse_number<std::int64_t>(at("epochs"), where, "epochs");
+  r.seconds = parse_number<double>(at("seconds"), where, "seconds");
+  r.timestamp = at("timestamp");
+  if (v1) return r;
+  r.composition = at("composition");
+  const auto& pre = at("pretrained");
+  if (pre != "0" && pre != "1") throw std::runtime_error(where + ": column 'pretrained' is not 0 or 1: '" + pre + "'");
+  r.pretrained = pre == "1";
+  r.k = opt_int("K");
+  r.m = opt_int("M");
+  r.steps = at("steps");
+  r.prototypes = at("prototypes");
+  if (!at("fid").empty()) r.fid = parse_number<double>(at("fid"), where, "fid");
+  r.fid_space = at("fid_space");
+  return r;
+}
+
+}  // namespace detail
+
 inline bool detail::row_is_whole(const std::string& text) {
   try {
-    const auto f = csv_split(text, "");
-    if (f.size() != results_columns().size()) return false;
-    for (std::size_t k : {3, 5, 6, 8}) (void)parse_number<double>(f[k], "", results_columns()[k]);
-    (void)parse_number<std::uint64_t>(f[4], "", "seed");
-    (void)parse_number<std::int64_t>(f[7], "", "epochs");
+    (void)row_from_fields(csv_split(text, ""), /*v1=*/false, "");
     return true;
   } catch (const std::runtime_error&) {
     return false;
   }
 }
 
-// Parses a results CSV. Throws std::runtime_error naming the file and line on
-// a wrong header or a malformed row; a malformed last row without its newline
-// (torn by a crash) is skipped.
+// Parses a results CSV (either layout). Throws std::runtime_error naming the
+// file and line on a wrong header or a malformed row; a malformed last row
+// without its newline (torn by a crash) is skipped.
 inline std::vector<ResultRow> parse_results(std::istream& input, const std::string& name) {
   const std::string content((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
   // A last row without its newline that does not parse was torn by a writer
@@ -291,7 +380,8 @@ inline std::vector<ResultRow> parse_results(std::istream& input, const std::stri
   if (records.empty()) throw std::runtime_error("read_results: '" + name + "' is empty (no header)");
   std::string head = records.front().second;
   if (!head.empty() && head.back() == '\r') head.pop_back();
-  if (head != detail::header_line())
+  const bool v1 = head == detail::header_line_v1();
+  if (!v1 && head != detail::header_line())
     throw std::runtime_error("read_results: '" + name + "': not a results file: its header is '" + head +
                              "', expected '" + detail::header_line() + "'");
   std::vector<ResultRow> rows;
@@ -299,23 +389,14 @@ inline std::vector<ResultRow> parse_results(std::istream& input, const std::stri
     const auto& [lineno, text] = records[i];
     if (text.empty() || text == "\r") continue;
     const std::string where = "read_results: '" + name + "' line " + std::to_string(lineno);
-    if (torn_end && i + 1 == records.size() && !detail::row_is_whole(text)) break;
-    const auto f = detail::csv_split(text, where);
-    if (f.size() != results_columns().size())
-      throw std::runtime_error(where + ": " + std::to_string(f.size()) + " fields, expected " +
-                               std::to_string(results_columns().size()));
-    ResultRow r;
-    r.dataset = f[0];
-    r.method = f[1];
-    r.backbone = f[2];
-    r.expansion = detail::parse_number<double>(f[3], where, "expansion");
-    r.seed = detail::parse_number<std::uint64_t>(f[4], where, "seed");
-    r.top1_best = detail::parse_number<double>(f[5], where, "top1_best");
-    r.top1_last = detail::parse_number<double>(f[6], where, "top1_last");
-    r.epochs = detail::parse_number<std::int64_t>(f[7], where, "epochs");
-    r.seconds = detail::parse_number<double>(f[8], where, "seconds");
-    r.timestamp = f[9];
-    rows.push_back(std::move(r));
+    std::vector<std::string> fields;
+    try {
+      fields = detail::csv_split(text, where);
+      rows.push_back(detail::row_from_fields(fields, v1, where));
+    } catch (const std::runtime_error&) {
+      if (torn_end && i + 1 == records.size()) break;
+      throw;
+    }
   }
   return rows;
 }
@@ -349,24 +430,37 @@ inline Stat summarize(const std::vector<double>& xs) {
   return s;
 }
 
-// Value of a grouping field: dataset, method, backbone, expansion, seed, epochs.
+// Value of a grouping field: dataset, method, composition, backbone,
+// pretrained, expansion, K, M, steps, prototypes, seed, epochs, fid_space
+// (an absent K or M is "").
 inline std::string field_value(const ResultRow& r, const std::string& field) {
+  auto opt = [](const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : std::string(); };
   if (field == "dataset") return r.dataset;
   if (field == "method") return r.method;
+  if (field == "composition") return r.composition;
   if (field == "backbone") return r.backbone;
+  if (field == "pretrained") return r.pretrained ? "1" : "0";
   if (field == "expansion") return detail::format_number(r.expansion, "%g");
+  if (field == "K") return opt(r.k);
+  if (field == "M") return opt(r.m);
+  if (field == "steps") return r.steps;
+  if (field == "prototypes") return r.prototypes;
   if (field == "seed") return std::to_string(r.seed);
   if (field == "epochs") return std::to_string(r.epochs);
+  if (field == "fid_space") return r.fid_space;
   throw std::invalid_argument("unknown results field '" + field +
-                              "' (known: dataset, method, backbone, expansion, seed, epochs)");
+                              "' (known: dataset, method, composition, backbone, pretrained, expansion, K, M, steps, "
+                              "prototypes, seed, epochs, fid_space)");
 }
 
-// Value of a metric: top1_best, top1_last, seconds.
+// Value of a metric: top1_best, top1_last, seconds, fid; NaN when the row has none
+// (a Fréchet-distance row has no accuracy, a training row no fid).
 inline double metric_value(const ResultRow& r, const std::string& metric) {
   if (metric == "top1_best") return r.top1_best;
   if (metric == "top1_last") return r.top1_last;
-  if (metric == "seconds") return r.seconds;
-  throw std::invalid_argument("unknown results metric '" + metric + "' (known: top1_best, top1_last, seconds)");
+  if (metric == "seconds") return r.has_accuracy() ? r.seconds : std::numeric_limits<double>::quiet_NaN();
+  if (metric == "fid") return r.fid ? *r.fid : std::numeric_limits<double>::quiet_NaN();
+  throw std::invalid_argument("unknown results metric '" + metric + "' (known: top1_best, top1_last, seconds, fid)");
 }
 
 struct PivotOptions {
@@ -413,7 +507,7 @@ inline std::vector<std::string> ordered(const std::vector<std::string>& seen, co
 }  // namespace detail
 
 // Groups rows by (row_field, col_field) and summarises the metric over the
-// group (usually the seeds).
+// group (usually the seeds). Rows without the metric are left out.
 inline PivotTable pivot(const std::vector<ResultRow>& rows, const PivotOptions& o) {
   PivotTable t;
   t.row_field = o.row_field;
@@ -423,6 +517,7 @@ inline PivotTable pivot(const std::vector<ResultRow>& rows, const PivotOptions& 
   std::map<std::pair<std::string, std::string>, std::vector<double>> values;
   for (const auto& r : rows) {
     if (o.filter && !o.filter(r)) continue;
+    if (std::isnan(metric_value(r, o.metric))) continue;  // the row does not measure this metric
     const auto rk = field_value(r, o.row_field), ck = field_value(r, o.col_field);
     if (std::find(seen_rows.begin(), seen_rows.end(), rk) == seen_rows.end()) seen_rows.push_back(rk);
     if (std::find(seen_cols.begin(), seen_cols.end(), ck) == seen_cols.end()) seen_cols.push_back(ck);
@@ -440,6 +535,13 @@ inline const std::map<std::string, std::string>& default_labels() {
       {"caltech101", "Caltech"},        {"cars", "Cars"},
       {"flowers", "Flowers"},           {"dtd", "DTD"},
       {"cifar100s", "CIFAR100-S"},      {"pets", "Pets"},
+      {"stanford_cars", "Cars"},        {"oxford_flowers", "Flowers"},
+      {"cifar100", "CIFAR100-S"},       {"oxford_pets", "Pets"},
+      {"fashion_mnist", "Fashion-MNIST"},
+      {"distdiff", "DistDiff"},         {"gif-sd", "GIF-SD"},
+      {"stable-diffusion", "SD img2img"},
+      {"consecutive-steps", "Strategy 1 (consecutive steps)"},
+      {"spread-steps", "Strategy 2 (spread steps)"},
       {"resnet50", "ResNet-50"},        {"resnext50_32x4d", "ResNeXt-50"},
       {"wide_resnet50_2", "WideResNet-50"}, {"mobilenet_v2", "MobileNet V2"}};
   return labels;
@@ -561,13 +663,31 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
 
 // ------------------------------------------------------------ paper layouts
 
+namespace detail {
+// The epoch count most from-scratch accuracy rows of the dataset have (0 when none).
+inline std::int64_t common_epochs(const std::vector<ResultRow>& rows, const std::string& dataset) {
+  std::map<std::int64_t, std::size_t> n;
+  for (const auto& r : rows)
+    if (r.dataset == dataset && r.has_accuracy() && !r.pretrained) ++n[r.epochs];
+  std::int64_t best = 0;
+  std::size_t most = 0;
+  for (const auto& [e, c] : n)
+    if (c > most) best = e, most = c;
+  return best;
+}
+
+}  // namespace detail
+
 struct PaperTableOptions {
   std::string baseline = "Original";                 // method name of the un-expanded runs
+  std::optional<std::int64_t> epochs;                // keep rows trained this long (none: each dataset's
+                                                     // common epoch count; Table B.1 shows the others)
   std::optional<std::string> backbone = "resnet50";  // Table 1 only: keep this backbone
   std::optional<double> expansion = 5;               // keep rows with this factor (and rows with 0)
   std::string metric = "top1_best";
   std::vector<std::string> methods;   // row order (baseline first by default)
-  std::vector<std::string> datasets = {"caltech101", "cars", "flowers", "dtd", "cifar100s", "pets"};
+  std::vector<std::string> datasets = {"caltech101", "stanford_cars", "cars",     "oxford_flowers", "flowers",
+                                       "dtd",        "cifar100",      "cifar100s", "oxford_pets",    "pets"};
   std::vector<std::string> backbones = {"resnet50", "resnext50_32x4d", "wide_resnet50_2", "mobilenet_v2"};
   MarkdownOptions markdown{};
 };
@@ -575,7 +695,9 @@ struct PaperTableOptions {
 namespace detail {
 // Rows without synthetic data (expansion 0: the original dataset and the
 // transformation baselines) are always kept; the others need the factor.
-inline bool keep_for_paper(const ResultRow& r, const PaperTableOptions& o) {
+// Only from-scratch accuracy rows at the epoch count (Tables 7 and B.1 show the others).
+inline bool keep_for_paper(const ResultRow& r, const PaperTableOptions& o, std::int64_t epochs) {
+  if (r.pretrained || !r.has_accuracy() || r.epochs != epochs) return false;
   return r.method == o.baseline || r.expansion == 0 || !o.expansion || std::abs(r.expansion - *o.expansion) < 1e-9;
 }
 inline std::vector<std::string> method_order(const PaperTableOptions& o) {
@@ -593,8 +715,11 @@ inline PivotTable table1(const std::vector<ResultRow>& rows, const PaperTableOpt
   p.metric = o.metric;
   p.row_order = detail::method_order(o);
   p.col_order = o.datasets;
-  p.filter = [o](const ResultRow& r) {
-    return (!o.backbone || r.backbone == *o.backbone) && detail::keep_for_paper(r, o);
+  std::map<std::string, std::int64_t> epochs;
+  for (const auto& r : rows)
+    if (!epochs.count(r.dataset)) epochs[r.dataset] = o.epochs.value_or(detail::common_epochs(rows, r.dataset));
+  p.filter = [o, epochs](const ResultRow& r) {
+    return (!o.backbone || r.backbone == *o.backbone) && detail::keep_for_paper(r, o, epochs.at(r.dataset));
   };
   return pivot(rows, p);
 }
@@ -618,7 +743,10 @@ inline std::vector<std::pair<std::string, PivotTable>> table2(const std::vector<
     p.metric = o.metric;
     p.row_order = detail::method_order(o);
     p.col_order = o.backbones;
-    p.filter = [o, dataset](const ResultRow& r) { return r.dataset == dataset && detail::keep_for_paper(r, o); };
+    const auto epochs = o.epochs.value_or(detail::common_epochs(rows, dataset));
+    p.filter = [o, dataset, epochs](const ResultRow& r) {
+      return r.dataset == dataset && detail::keep_for_paper(r, o, epochs);
+    };
     out.emplace_back(dataset, pivot(rows, p));
   }
   return out;

@@ -9,17 +9,10 @@
 #include <map>
 #include <string>
 
+#include "distdiff/data/dataset_aliases.hpp"
 #include "distdiff/data/seed_set.hpp"
 
 namespace distdiff {
-
-// Older spellings that some tools accepted; each is read as its dataset_names() name.
-inline const std::map<std::string, std::string>& dataset_aliases() {
-  static const std::map<std::string, std::string> a = {{"imagefolder", "image_folder"}, {"cifar100s", "cifar100"},
-                                                       {"cars", "stanford_cars"},       {"flowers", "oxford_flowers"},
-                                                       {"pets", "oxford_pets"},         {"fmnist", "fashion_mnist"}};
-  return a;
-}
 
 // Replaces an alias by its name, saying so on `note` (std::cerr by default).
 inline void resolve_dataset_alias(DatasetChoice& c, std::ostream& note) {

@@ -72,7 +72,9 @@ TEST_CASE("append_result creates the header, appends, and round-trips", "[io][re
   std::ifstream in(csv);
   std::string header;
   std::getline(in, header);
-  CHECK(header == "dataset,method,backbone,expansion,seed,top1_best,top1_last,epochs,seconds,timestamp");
+  CHECK(header ==
+        "dataset,method,composition,backbone,pretrained,expansion,K,M,steps,prototypes,seed,top1_best,top1_last,"
+        "epochs,seconds,fid,fid_space,timestamp");
   const auto rows = read_results(csv);
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].method == "DistDiff, M=30 \"quoted\"");
@@ -84,6 +86,73 @@ TEST_CASE("append_result creates the header, appends, and round-trips", "[io][re
   CHECK(rows[1].seed == 2);
   CHECK(rows[1].epochs == 100);
   CHECK(rows[1].seconds == Approx(12.5));
+}
+
+TEST_CASE("the fields that tell experiments apart round-trip; absent numbers stay absent", "[io][results]") {
+  TempDir tmp;
+  const auto csv = tmp.path / "results.csv";
+  auto trained = row("fashion_mnist", "DistDiff", "resnet_tiny", 5, 3, 68.25);
+  trained.composition = "distdiff";
+  trained.k = 3;
+  trained.m = 30;
+  trained.steps = "30;31";
+  trained.prototypes = "class+group";
+  trained.pretrained = true;
+  ResultRow fd;  // a Fréchet-distance row: no accuracy, no K
+  fd.dataset = "fashion_mnist";
+  fd.method = "no-prototypes";
+  fd.composition = "no-prototypes";
+  fd.prototypes = "none";
+  fd.m = 30;
+  fd.steps = "30";
+  fd.expansion = 5;
+  fd.top1_best = fd.top1_last = std::nan("");
+  fd.fid = 68.4321;
+  fd.fid_space = "clip-image 64-d, \"quoted\"";
+  append_result(csv, trained);
+  append_result(csv, fd);
+  const auto rows = read_results(csv);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].composition == "distdiff");
+  CHECK(rows[0].k == std::optional<std::int64_t>(3));
+  CHECK(rows[0].m == std::optional<std::int64_t>(30));
+  CHECK(rows[0].steps == "30;31");
+  CHECK(rows[0].prototypes == "class+group");
+  CHECK(rows[0].pretrained);
+  CHECK_FALSE(rows[0].fid);
+  CHECK(rows[0].has_accuracy());
+  CHECK_FALSE(rows[1].k);
+  CHECK_FALSE(rows[1].pretrained);
+  CHECK_FALSE(rows[1].has_accuracy());
+  CHECK(std::isnan(rows[1].top1_last));
+  REQUIRE(rows[1].fid);
+  CHECK(*rows[1].fid == Approx(68.4321));
+  CHECK(rows[1].fid_space == "clip-image 64-d, \"quoted\"");
+  CHECK(field_value(rows[0], "K") == "3");
+  CHECK(field_value(rows[1], "K") == "");
+  CHECK(std::isnan(metric_value(rows[1], "top1_best")));
+  CHECK(metric_value(rows[1], "fid") == Approx(68.4321));
+  // A pivot of accuracy leaves the Fréchet row out (it would be a NaN cell), a pivot of fid the training row.
+  const auto acc = pivot(rows, {.row_field = "composition", .col_field = "dataset"});
+  CHECK(acc.rows == std::vector<std::string>{"distdiff"});
+  const auto fid = pivot(rows, {.row_field = "composition", .col_field = "dataset", .metric = "fid"});
+  CHECK(fid.rows == std::vector<std::string>{"no-prototypes"});
+}
+
+TEST_CASE("a results file of the first layout is read (short dataset names mapped) but not appended to",
+          "[io][results]") {
+  TempDir tmp;
+  const auto csv = tmp.path / "old.csv";
+  std::ofstream(csv) << "dataset,method,backbone,expansion,seed,top1_best,top1_last,epochs,seconds,timestamp\n"
+                     << "cars,DistDiff,resnet50,5,2,81.5,81,100,10,2024-01-01T00:00:00Z\n";
+  const auto rows = read_results(csv);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].dataset == "stanford_cars");
+  CHECK(rows[0].seed == 2);
+  CHECK(rows[0].top1_best == Approx(81.5));
+  CHECK(rows[0].composition.empty());
+  CHECK_THROWS_WITH(append_result(csv, row("x", "y", "z", 5, 1, 1)),
+                    Catch::Contains("old.csv") && Catch::Contains("distdiff 0.1"));
 }
 
 TEST_CASE("a file with another header is refused", "[io][results]") {
@@ -215,6 +284,12 @@ TEST_CASE("Table 1 layout: methods x datasets + Average with gain", "[io][result
     rows.push_back(row(datasets[d], "DistDiff", "mobilenet_v2", 5, 1, 99));  // other backbone: excluded
     rows.push_back(row(datasets[d], "DistDiff", "resnet50", 10, 1, 99));     // other factor: excluded
     rows.push_back(row(datasets[d], "Cutout", "resnet50", 0, 1, orig[d] + 1));  // no synthetic data: kept
+    auto longer = row(datasets[d], "Original", "resnet50", 0, 1, 99);          // trained 6x longer: Table B.1
+    longer.epochs = 600;
+    rows.push_back(longer);
+    auto tuned = row(datasets[d], "Original", "resnet50", 0, 1, 99);           // fine-tuned: Table 7
+    tuned.pretrained = true;
+    rows.push_back(tuned);
   }
   PaperTableOptions o;
   o.markdown.show_std = false;
