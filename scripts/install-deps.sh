@@ -5,6 +5,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# gnuplot-nox: results_table's PNGs and its bar and scatter figures (Figures 4, 5).
 # libopenblas0-pthread: without it Debian's LibTorch runs matrix products on
 # the reference BLAS (~25x slower).
 $SUDO apt-get install -y -qq --no-install-recommends \
@@ -13,4 +14,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   xtensor-dev librange-v3-dev libboost-dev catch2 \
   libstb-dev nlohmann-json3-dev libcli11-dev libmatio-dev libbenchmark-dev \
   dataset-fashion-mnist \
+  gnuplot-nox \
   clang libclang-rt-14-dev >/dev/null  # fuzz/run.sh (libFuzzer), run by .ci/run

@@ -374,6 +374,7 @@ inline LinePlot curve_plot(const std::vector<ResultRow>& rows, const CurveOption
   for (const auto& r : rows) {
     if (r.dataset != o.dataset || (o.backbone && r.backbone != *o.backbone)) continue;
     if (o.filter && !o.filter(r)) continue;
+    if (std::isnan(metric_value(r, o.metric))) continue;  // e.g. a Fréchet-distance row
     if (r.method == o.baseline || (zero_as_reference && r.expansion == 0)) {
       if (std::find(ref_order.begin(), ref_order.end(), r.method) == ref_order.end()) ref_order.push_back(r.method);
       refs[r.method].push_back(metric_value(r, o.metric));
@@ -425,12 +426,26 @@ inline LinePlot expansion_plot(const std::vector<ResultRow>& rows, const CurveOp
   return p;
 }
 
-// Ablation curve: test accuracy vs the parameter `key` read from the method
-// name ("DistDiff M=30" -> x = 30, series "DistDiff").
+// Ablation curve: test accuracy vs `key`, one series per composition. The
+// value is the row's own field (K or M, from its run's run.json); a row
+// without it (written before distdiff 0.2) is read from the method name
+// ("DistDiff M=30" -> x = 30, series "DistDiff").
 inline LinePlot ablation_plot(const std::vector<ResultRow>& rows, const std::string& key, const CurveOptions& o = {}) {
+  auto field = [&](const ResultRow& r) -> std::optional<double> {
+    if (key == "K" && r.k) return double(*r.k);
+    if (key == "M" && r.m && r.steps.find(';') == std::string::npos) return double(*r.m);
+    return std::nullopt;
+  };
   auto p = detail::curve_plot(
-      rows, o, [&](const ResultRow& r) { return method_parameter(r.method, key); },
-      [&](const ResultRow& r) { return strip_method_parameter(r.method, key); }, /*zero_as_reference=*/false);
+      rows, o,
+      [&](const ResultRow& r) {
+        if (!r.composition.empty()) return field(r);
+        return method_parameter(r.method, key);
+      },
+      [&](const ResultRow& r) {
+        return !r.composition.empty() ? r.composition : strip_method_parameter(r.method, key);
+      },
+      /*zero_as_reference=*/false);
   p.x_label = key;
   if (p.title.empty()) p.title = "Ablation of " + key + " (" + detail::label({.labels = o.labels}, o.dataset) + ")";
   return p;
