@@ -6,3 +6,4 @@
 #include "distdiff/prototypes/class_mean.hpp"
 #include "distdiff/prototypes/io.hpp"
 #include "distdiff/prototypes/kmeans.hpp"
+#include "distdiff/prototypes/projection.hpp"

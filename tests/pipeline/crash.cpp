@@ -129,7 +129,7 @@ TEST_CASE("expand killed with SIGKILL and resumed ends with the files of an unin
   const auto models = models::tiny_random_models(RuntimeOptions{}, 43);
   expand(method(), models, data, config(base / "full"), nullptr);
   const auto full = run_files(base / "full");
-  REQUIRE(full.size() == 6 + 4);  // 6 PNGs, manifest.jsonl, manifest.csv, run.json, prototypes.safetensors
+  REQUIRE(full.size() == 6 + 5);  // 6 PNGs, manifest.jsonl, manifest.csv, run.json, prototypes.safetensors, prototypes_2d.csv
   const int prototype_loads = int(data.size());  // compute_prototypes loads every image once
 
   auto kill_and_resume = [&](const std::string& name, int load_call, std::int64_t after_done,

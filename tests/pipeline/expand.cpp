@@ -82,6 +82,14 @@ TEST_CASE("expand writes PNGs per class, a manifest with provenance, a CSV, run.
   CHECK(img.height == 32);
   REQUIRE(!progress.empty());
   CHECK(progress.back().done == 16);
+  const auto keys = nlohmann::json::parse(std::ifstream(out / "run.json"))["keys"];
+  CHECK(keys["K"] == 2);
+  CHECK(keys["M"] == 3);
+  CHECK(keys["steps"] == std::vector<std::int64_t>{3});
+  CHECK(keys["prototypes"] == "class+group");
+  // Figure 5's map: one line per real image, class prototype and group prototype.
+  const auto classes = data.class_names().size();
+  CHECK(count_lines(out / "prototypes_2d.csv") == 1 + data.size() + classes + classes * 2);
 }
 
 TEST_CASE("expand resumes a killed run and ends with the same files", "[pipeline][resume]") {

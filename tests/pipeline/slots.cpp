@@ -8,6 +8,7 @@
 
 #include "distdiff/composition/named.hpp"
 #include "distdiff/data/shapes.hpp"
+#include "distdiff/io/run_folder.hpp"
 #include "distdiff/models/stable_diffusion.hpp"
 #include "distdiff/pipeline/cli.hpp"
 #include "distdiff/pipeline/expand.hpp"
@@ -124,9 +125,39 @@ TEST_CASE("prototypes are built only for what the energy reads", "[pipeline][slo
   CHECK(r1.prototypes.class_level.defined());
   CHECK_FALSE(r1.prototypes.group_level.defined());
   CHECK(fs::exists(base / "class" / "prototypes.safetensors"));
+  CHECK(fs::exists(base / "class" / "prototypes_2d.csv"));  // Figure 5's map
+  // run.json "keys": what result rows read to tell this run apart.
+  const auto keys1 = nlohmann::json::parse(std::ifstream(base / "class" / "run.json"))["keys"];
+  CHECK(keys1["composition"] == "class-prototypes-only");
+  CHECK(keys1["prototypes"] == "class");
+  CHECK(keys1["K"].is_null());  // no group prototypes were built
+  CHECK(keys1["M"] == class_only.schedule.steps().front());
+  io::ResultRow row;
+  REQUIRE(fill_result_keys(row, base / "class"));
+  CHECK(row.method == "class-prototypes-only");
+  CHECK_FALSE(row.k);
+  CHECK(row.steps == std::to_string(class_only.schedule.steps().front()));
   const auto r2 = expand(PlainImg2Img{}, models, data, tiny_config(base / "plain"), nullptr);
   CHECK_FALSE(r2.prototypes.class_level.defined());
   CHECK_FALSE(fs::exists(base / "plain" / "prototypes.safetensors"));
+  CHECK_FALSE(fs::exists(base / "plain" / "prototypes_2d.csv"));
+  const auto keys2 = nlohmann::json::parse(std::ifstream(base / "plain" / "run.json"))["keys"];
+  CHECK(keys2["prototypes"] == "");
+  CHECK(keys2["steps"].empty());
+  CHECK(keys2["M"].is_null());
+}
+
+TEST_CASE("a batch-reading energy term is known at compile time (expand warns for a batch of one)", "[pipeline][slots]") {
+  STATIC_REQUIRE(GifSd::energy_type::reads_batch);
+  STATIC_REQUIRE_FALSE(Paper::energy_type::reads_batch);
+  CHECK(GifSd::energy_type::batch_terms() == "gif-divergence");
+  CHECK(Paper::energy_type::batch_terms().empty());
+  // The divergence of a batch of one is 0 whatever the features: why a batch of one cannot use it.
+  EnergyInputs in;
+  in.features = torch::randn({1, 8});
+  CHECK(GifDivergence{}.energy(in).abs().max().item<double>() < 1e-6);
+  in.features = torch::randn({4, 8});
+  CHECK(GifDivergence{}.energy(in).abs().max().item<double>() > 1e-4);
 }
 
 TEST_CASE("expand_main keeps the scheduler slot and hands it the model folder's configuration", "[pipeline][slots]") {

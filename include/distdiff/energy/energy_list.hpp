@@ -34,6 +34,13 @@ constexpr bool term_reads_group() {
   if constexpr (requires { T::reads_group_prototypes; }) return T::reads_group_prototypes;
   else return true;
 }
+// A term whose energy depends on the other images of its batch declares
+// `static constexpr bool reads_batch = true;` (GifDivergence).
+template <class T>
+constexpr bool term_reads_batch() {
+  if constexpr (requires { T::reads_batch; }) return T::reads_batch;
+  else return false;
+}
 }  // namespace detail
 
 template <class... Terms>
@@ -44,6 +51,13 @@ struct energy_list {
   // Prototypes are built only for what some term reads.
   static constexpr bool reads_class_prototypes = (detail::term_reads_class<Terms>() || ... || false);
   static constexpr bool reads_group_prototypes = (detail::term_reads_group<Terms>() || ... || false);
+  static constexpr bool reads_batch = (detail::term_reads_batch<Terms>() || ... || false);
+  // Names of the terms that read the batch (for the batch-size warning).
+  static std::string batch_terms() {
+    std::string out;
+    ((detail::term_reads_batch<Terms>() ? (out += (out.empty() ? "" : ", ") + Terms{}.name(), 0) : 0), ...);
+    return out;
+  }
 
   // Σ weight·energy, [B]; undefined tensor when the list is empty.
   torch::Tensor total(const EnergyInputs& in) const {

@@ -98,6 +98,9 @@ struct GifDivergence {
   nlohmann::json params() const { return {{"weight", weight}}; }
   static constexpr bool reads_class_prototypes = false;
   static constexpr bool reads_group_prototypes = false;
+  // Compares each image with its batch's mean: identically 0 for a batch of one
+  // (expand warns at start when batch_size is 1).
+  static constexpr bool reads_batch = true;
 };
 
 static_assert(EnergyTerm<GifEntropyGain>);

@@ -22,6 +22,7 @@
 #include "distdiff/data/expanded.hpp"
 #include "distdiff/eval/image_files.hpp"
 #include "distdiff/io/manifest.hpp"
+#include "distdiff/io/results.hpp"
 
 namespace distdiff {
 
@@ -74,6 +75,38 @@ inline std::optional<nlohmann::json> read_run_settings(const std::filesystem::pa
   } catch (const std::exception&) {
   }
   return std::nullopt;
+}
+
+// <run>/run.json's "keys" (composition, K, M, steps, prototypes: written by
+// expand) copied into a result row, with the run's composition as the row's
+// method when it has none. A run without keys (written before distdiff 0.2)
+// leaves the row as it is and returns false.
+inline bool fill_result_keys(io::ResultRow& row, const std::filesystem::path& run) {
+  std::ifstream in(run / "run.json");
+  if (!in) return false;
+  nlohmann::json keys;
+  try {
+    const auto j = nlohmann::json::parse(in);
+    if (!j.is_object() || !j.contains("keys") || !j["keys"].is_object()) return false;
+    keys = j["keys"];
+  } catch (const std::exception& e) {
+    throw std::runtime_error((run / "run.json").string() + ": not readable JSON: " + e.what());
+  }
+  try {
+    row.composition = keys.value("composition", std::string());
+    row.k = keys.contains("K") && keys["K"].is_number_integer() ? std::optional(keys["K"].get<std::int64_t>())
+                                                                   : std::nullopt;
+    row.m = keys.contains("M") && keys["M"].is_number_integer() ? std::optional(keys["M"].get<std::int64_t>())
+                                                                   : std::nullopt;
+    row.steps.clear();
+    for (const auto& t : keys.value("steps", nlohmann::json::array()))
+      row.steps += (row.steps.empty() ? "" : ";") + std::to_string(t.get<std::int64_t>());
+    row.prototypes = keys.value("prototypes", std::string());
+  } catch (const std::exception& e) {
+    throw std::runtime_error((run / "run.json").string() + ": malformed \"keys\": " + e.what());
+  }
+  if (row.method.empty()) row.method = row.composition;
+  return true;
 }
 
 // The generated images of a run as an image source: the files its manifest

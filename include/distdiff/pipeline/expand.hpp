@@ -7,7 +7,9 @@
 //      deterministic batches;
 //   3. PNGs in <out>/<class>/<seed_index>_<sample>.png, one manifest line per
 //      image (<out>/manifest.jsonl), then <out>/manifest.csv, <out>/run.json
-//      and an image grid <out>/grid.png.
+//      (its "keys": composition, K, M, steps, prototypes, read into result
+//      rows) and an image grid <out>/grid.png; a guided run also writes
+//      <out>/prototypes.safetensors and <out>/prototypes_2d.csv (Figure 5).
 //
 // Resumable: a batch whose images are all in the manifest is skipped, so a
 // killed run continues where it stopped and produces the same files as an
@@ -47,6 +49,7 @@
 #include "distdiff/io/manifest.hpp"
 #include "distdiff/prototypes/build.hpp"
 #include "distdiff/prototypes/io.hpp"
+#include "distdiff/prototypes/projection.hpp"
 #include "distdiff/sampler/guided_sampler.hpp"
 
 namespace distdiff {
@@ -143,17 +146,17 @@ Image load_square(const Data& data, std::size_t i, std::int64_t size) {
 
 }  // namespace detail
 
-// Step 1: θ-features of every image of `data` and the composition's
-// prototypes — only those its energy terms read (none: no features are
-// extracted; class-level only: no clustering, so K may exceed a class).
-template <class Composition, class Features, class Data>
-Prototypes compute_prototypes(const Composition& method, const Features& features, const Data& data,
-                              const RuntimeOptions& runtime, std::int64_t image_size = 224,
-                              std::int64_t batch_size = 32) {
-  static_assert(LabelledDataset<Data>, "compute_prototypes: the data must model distdiff::LabelledDataset");
-  static_assert(FeatureExtractor<Features>, "compute_prototypes: features must model distdiff::FeatureExtractor");
-  using E = typename Composition::energy_type;
-  if constexpr (!E::reads_class_prototypes && !E::reads_group_prototypes) return Prototypes{};
+// θ-features of every image of `data` ([N, D] float32 on the CPU) and their labels.
+struct RealFeatures {
+  torch::Tensor features;  // [N, D]
+  torch::Tensor labels;    // [N] long
+};
+
+template <class Features, class Data>
+RealFeatures extract_real_features(const Features& features, const Data& data, const RuntimeOptions& runtime,
+                                   std::int64_t image_size = 224, std::int64_t batch_size = 32) {
+  static_assert(LabelledDataset<Data>, "extract_real_features: the data must model distdiff::LabelledDataset");
+  static_assert(FeatureExtractor<Features>, "extract_real_features: features must model distdiff::FeatureExtractor");
   torch::NoGradGuard no_grad;
   const auto n = data.size();
   if (n == 0) throw std::invalid_argument("compute_prototypes: the dataset '" + data.name() + "' is empty");
@@ -169,11 +172,35 @@ Prototypes compute_prototypes(const Composition& method, const Features& feature
     const auto x = to_tensor(images).to(runtime.device, runtime.dtype);
     feats.push_back(features.extract(x).to(torch::kCPU, torch::kFloat32));
   }
-  const auto f = torch::cat(feats);
-  const auto y = torch::tensor(labels, torch::kLong);
-  const auto C = std::int64_t(data.class_names().size());
-  if constexpr (E::reads_group_prototypes) return build_prototypes(method.class_prototypes, method.group_prototypes, f, y, C);
-  else return build_prototypes(method.class_prototypes, f, y, C);
+  return {torch::cat(feats), torch::tensor(labels, torch::kLong)};
+}
+
+// The composition's prototypes of given real features: only those its energy
+// terms read (class-level only: no clustering, so K may exceed a class).
+template <class Composition>
+Prototypes prototypes_of(const Composition& method, const RealFeatures& real, std::int64_t num_classes) {
+  using E = typename Composition::energy_type;
+  if constexpr (!E::reads_class_prototypes && !E::reads_group_prototypes) return Prototypes{};
+  else if constexpr (E::reads_group_prototypes)
+    return build_prototypes(method.class_prototypes, method.group_prototypes, real.features, real.labels, num_classes);
+  else
+    return build_prototypes(method.class_prototypes, real.features, real.labels, num_classes);
+}
+
+// Step 1: θ-features of every image of `data` and the composition's
+// prototypes — only those its energy terms read (none: no features are
+// extracted; class-level only: no clustering, so K may exceed a class).
+template <class Composition, class Features, class Data>
+Prototypes compute_prototypes(const Composition& method, const Features& features, const Data& data,
+                              const RuntimeOptions& runtime, std::int64_t image_size = 224,
+                              std::int64_t batch_size = 32) {
+  static_assert(LabelledDataset<Data>, "compute_prototypes: the data must model distdiff::LabelledDataset");
+  static_assert(FeatureExtractor<Features>, "compute_prototypes: features must model distdiff::FeatureExtractor");
+  using E = typename Composition::energy_type;
+  if constexpr (!E::reads_class_prototypes && !E::reads_group_prototypes) return Prototypes{};
+  else
+    return prototypes_of(method, extract_real_features(features, data, runtime, image_size, batch_size),
+                         std::int64_t(data.class_names().size()));
 }
 
 namespace detail {
@@ -259,6 +286,24 @@ void save_run_prototypes(const std::filesystem::path& out, const Prototypes& pro
   std::filesystem::rename(tmp, out / "prototypes.safetensors");
 }
 
+// run.json's "keys": what tells this run apart in result tables (composition,
+// K, M, every guided step, the prototypes its energy reads). Read by
+// train_classifier and frechet into their result rows (io/results.hpp).
+template <class Composition>
+nlohmann::json run_keys(const Composition& method, const Prototypes& prototypes) {
+  using E = typename Composition::energy_type;
+  const auto steps = method.schedule.steps();
+  nlohmann::json keys{{"composition", std::string(Composition::label)}, {"steps", steps}};
+  keys["M"] = steps.empty() ? nlohmann::json() : nlohmann::json(steps.front());
+  keys["K"] = prototypes.group_level.defined() ? nlohmann::json(prototypes.groups()) : nlohmann::json();
+  keys["prototypes"] = steps.empty()                                                   ? ""
+                       : E::reads_class_prototypes && E::reads_group_prototypes ? "class+group"
+                       : E::reads_class_prototypes                              ? "class"
+                       : E::reads_group_prototypes                              ? "group"
+                                                                                : "none";
+  return keys;
+}
+
 // <out>/grid.png: each of the first grid_seeds seed images and its expansions, one row each.
 template <class Data>
 void write_run_grid(const std::filesystem::path& out, const Data& data, const ExpandConfig& cfg, std::size_t seeds) {
@@ -292,6 +337,12 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     if (cfg.expansion_factor < 1) throw std::invalid_argument("expand: expansion_factor must be >= 1");
     if (cfg.batch_size < 1) throw std::invalid_argument("expand: batch_size must be >= 1");
     if (cfg.image_size < 8) throw std::invalid_argument("expand: image_size must be >= 8");
+    if constexpr (requires { Composition::energy_type::reads_batch; }) {
+      if (Composition::energy_type::reads_batch && cfg.batch_size < 2 && !method.schedule.steps().empty())
+        std::cerr << "expand: warning: the energy term(s) " << Composition::energy_type::batch_terms()
+                  << " compare each image with the mean of its batch; with a batch size of 1 they are always 0, "
+                     "so they do not guide (use a batch size of 2 or more, e.g. --batch-size 8)\n";
+    }
     const auto& classes = data.class_names();
     const auto seeds = cfg.max_seed_images >= 0 ? std::min<std::size_t>(data.size(), std::size_t(cfg.max_seed_images))
                                                 : data.size();
@@ -310,15 +361,23 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     const auto tp = clock::now();
     // A schedule without guided steps (plain img2img) reads no prototypes.
     const bool guided = !method.schedule.steps().empty();
+    using E = typename Composition::energy_type;
+    std::optional<RealFeatures> real;
+    if (!cfg.prototypes && guided && (E::reads_class_prototypes || E::reads_group_prototypes))
+      real = extract_real_features(bound.features, data, models.runtime, cfg.feature_image_size,
+                                   cfg.feature_batch_size);
     report.prototypes = cfg.prototypes ? *cfg.prototypes
-                        : !guided      ? Prototypes{}
-                                       : compute_prototypes(method, bound.features, data, models.runtime,
-                                                            cfg.feature_image_size, cfg.feature_batch_size);
+                        : real         ? prototypes_of(method, *real, std::int64_t(classes.size()))
+                                       : Prototypes{};
     report.prototype_seconds = std::chrono::duration<double>(clock::now() - tp).count();
     GuidedSampler sampler(method, bound, report.prototypes, cfg.guidance);
 
     fs::create_directories(out);
     detail::save_run_prototypes(out, report.prototypes, method, bound.features.name());
+    // Figure 5's map: the real features and the prototypes on their first two principal components.
+    if (real && report.prototypes.class_level.defined() && real->features.size(0) >= 2)
+      write_prototype_map(out / "prototypes_2d.csv",
+                          project_prototypes_2d(real->features, real->labels, report.prototypes), classes);
     // A run killed inside an atomic write leaves its temporary file behind.
     if (const auto n = detail::remove_stale_temporaries(out))
       std::cerr << "expand: removed " << n << " temporary file(s) of an interrupted run in '" << out.string() << "'\n";
@@ -328,6 +387,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     run["distdiff_version"] = "0.1.0";
     run["torch_version"] = std::string(TORCH_VERSION);
     run["cpu_threads"] = describe_cpu_threads();
+    run["keys"] = detail::run_keys(method, report.prototypes);
     detail::write_file_atomic(run_json, run.dump(2), "expand");
 
     // 2. work list and resume state
