@@ -25,15 +25,19 @@
 #include <distdiff/data/any.hpp>
 #include <distdiff/data/shifted.hpp>
 #include <distdiff/eval/feature_frechet.hpp>
+#include <distdiff/eval/inception.hpp>
 #include <distdiff/eval/image_files.hpp>
 #include <distdiff/features/clip_image_features.hpp>
+#include <distdiff/io/results.hpp>
 #include <distdiff/io/run_folder.hpp>
 #include <distdiff/models/small_world.hpp>
 #include <distdiff/pipeline/cli.hpp>
 #include <distdiff/pipeline/dataset_options.hpp>
 #include <distdiff/io/manifest.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -44,43 +48,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const kColumns = "real,generated,label,features,n_real,n_generated,frechet";
-
 struct Row {
   std::string generated, label;
   std::size_t n_generated = 0;
   double frechet = 0;
 };
 
-// True when `path` is missing or empty; otherwise it must start with kColumns.
-bool results_is_new(const fs::path& path) {
+// A results file must be new, empty, or in results_columns() layout: checked before any feature is computed.
+void check_results_file(const fs::path& path) {
   std::error_code ec;
-  if (!fs::exists(path, ec) || fs::file_size(path, ec) == 0) return true;
+  if (!fs::exists(path, ec) || fs::file_size(path, ec) == 0) return;
+  (void)distdiff::io::read_results(path);  // throws, naming the file, on another layout
   std::ifstream in(path);
   std::string header;
   std::getline(in, header);
   if (!header.empty() && header.back() == '\r') header.pop_back();
-  if (header != kColumns)
-    throw std::runtime_error("--results " + path.string() + ": not a frechet results file (its header is '" + header +
-                             "', expected '" + kColumns + "')");
-  return false;
-}
-
-// Appends the rows to `path`, the header first into a new or empty file.
-void append_rows(const fs::path& path, const std::string& real, const std::string& features, std::size_t n_real,
-                 const std::vector<Row>& rows) {
-  using distdiff::csv_field;
-  std::string text = results_is_new(path) ? std::string(kColumns) + "\n" : "";
-  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
-  for (const auto& r : rows) {
-    char fd[32];
-    std::snprintf(fd, sizeof fd, "%.6f", r.frechet);
-    text += csv_field(real) + "," + csv_field(r.generated) + "," + csv_field(r.label) + "," + csv_field(features) +
-            "," + std::to_string(n_real) + "," + std::to_string(r.n_generated) + "," + fd + "\n";
-  }
-  std::ofstream out(path, std::ios::app | std::ios::binary);
-  out << text << std::flush;
-  if (!out) throw std::runtime_error("--results " + path.string() + ": writing failed");
+  if (header != distdiff::io::detail::header_line())
+    throw std::runtime_error("--results " + path.string() + ": written by an older distdiff (its header is '" +
+                             header + "'); write to a new file");
 }
 
 }  // namespace
@@ -89,7 +74,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Fréchet distance between real images and expansion runs in CLIP image-feature space"};
   distdiff::DatasetChoice real;
   std::string real_split = "test", device = "auto";
-  fs::path real_folder, clip_dir, results;
+  fs::path real_folder, clip_dir, inception, results;
   std::vector<fs::path> generated;
   std::vector<std::string> labels;
   std::size_t max_real = 0;
@@ -104,10 +89,15 @@ int main(int argc, char** argv) {
   app.add_option("--generated", generated, "an expansion run folder (repeatable)")->required();
   app.add_option("--label", labels, "a name per --generated, in order (default: the folder name)");
   app.add_option("--clip", clip_dir, "CLIP folder (default: the small world's, models/small_world)");
+  app.add_option("--inception", inception,
+                 "FID proper: the Inception network's pool3 features from these weights (pt_inception "
+                 "safetensors, eval/inception.hpp) instead of CLIP's");
   app.add_option("--max-real", max_real, "use N real images, evenly spaced over the set (0: all)")
       ->capture_default_str();
   app.add_option("--batch-size", batch_size, "images per feature batch")->capture_default_str();
-  app.add_option("--results", results, "append one CSV row per run (" + std::string(kColumns) + ")");
+  app.add_option("--results", results,
+                 "append one result row per run (io/results.hpp: fid, fid_space and the run's composition, K, M, "
+                 "steps; results_table reads it beside train_classifier's rows for Table 3's FID column)");
   app.add_option("--device", device, "auto | cpu | cuda")->capture_default_str();
   app.add_option("--threads", threads, "CPU threads (default: DISTDIFF_NUM_THREADS or all cores)");
   CLI11_PARSE(app, argc, argv);
@@ -127,7 +117,9 @@ int main(int argc, char** argv) {
     if (!labels.empty() && labels.size() != generated.size())
       throw std::invalid_argument("--label: " + std::to_string(labels.size()) + " labels for " +
                                   std::to_string(generated.size()) + " --generated folders (give one per folder)");
-    if (clip_dir.empty()) {
+    if (!inception.empty() && !clip_dir.empty())
+      throw std::invalid_argument("give --clip or --inception, not both");
+    if (inception.empty() && clip_dir.empty()) {
       const auto world = distdiff::models::find_small_world();
       if (!world)
         throw std::invalid_argument("no CLIP: pass --clip DIR; the small world (models/small_world) was not found here "
@@ -135,7 +127,7 @@ int main(int argc, char** argv) {
       clip_dir = world->clip;
     }
     // Inputs and the results file first: a mistake fails before any feature is computed.
-    if (!results.empty()) results_is_new(results);
+    if (!results.empty()) check_results_file(results);
     std::vector<distdiff::ImageFiles> runs;
     for (const auto& g : generated) {
       if (!fs::is_directory(g)) throw std::invalid_argument("--generated " + g.string() + ": not a folder");
@@ -146,11 +138,19 @@ int main(int argc, char** argv) {
     }
 
     auto rt = distdiff::parse_runtime(device, "fp32");
-    const auto clip = distdiff::ClipImageFeatures::load(clip_dir, rt);
-    const auto size = clip.image_size();
-    auto theta = [&](const torch::Tensor& x) { return clip.extract(x); };
-    const std::string features = clip.name() + " " + std::to_string(clip.feature_dim()) + "-d at " +
-                                 std::to_string(size) + " px";
+    std::optional<distdiff::ClipImageFeatures> clip;
+    std::optional<distdiff::FidInception> net;
+    std::int64_t size = 299;
+    std::string features;
+    if (!inception.empty()) {
+      net = distdiff::FidInception::load(inception, rt);
+      features = "inception pool3 2048-d at 299 px";
+    } else {
+      clip = distdiff::ClipImageFeatures::load(clip_dir, rt);
+      size = clip->image_size();
+      features = clip->name() + " " + std::to_string(clip->feature_dim()) + "-d at " + std::to_string(size) + " px";
+    }
+    auto theta = [&](const torch::Tensor& x) { return net ? net->features(x) : clip->extract(x); };
 
     std::string real_name;
     distdiff::FeatureStats real_stats;
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
         throw std::invalid_argument(real_name + ": a Fréchet distance needs at least 2 real images, found " +
                                     std::to_string(n_real));
       std::cerr << "real: " << real_name << " (" << n_real << " of " << real_total << " images)\n"
-                << "features: " << features << " (" << clip_dir.string() << ")\n";
+                << "features: " << features << " (" << (net ? inception : clip_dir).string() << ")\n";
       real_stats = distdiff::feature_stats(theta, subset, size, batch_size);
     };
     if (!real_folder.empty()) {
@@ -188,7 +188,22 @@ int main(int argc, char** argv) {
       rows.push_back(std::move(r));
     }
     if (!results.empty()) {
-      append_rows(results, real_name, features, n_real, rows);
+      for (std::size_t k = 0; k < rows.size(); ++k) {
+        distdiff::io::ResultRow row;
+        row.dataset = from_dataset ? real.id() : real_folder.filename().string();
+        row.method = rows[k].label;
+        row.backbone = "";
+        row.top1_best = row.top1_last = std::nan("");
+        row.fid = rows[k].frechet;
+        row.fid_space = features + " vs " + real_name + " (" + std::to_string(n_real) + " real images)";
+        distdiff::fill_result_keys(row, generated[k]);
+        if (labels.empty() && !row.composition.empty()) row.method = row.composition;
+        if (const auto settings = distdiff::read_run_settings(generated[k])) {
+          row.expansion = settings->value("expansion_factor", 0.0);
+          row.seed = settings->value("seed", std::uint64_t(1));
+        }
+        distdiff::io::append_result(results, row);
+      }
       std::cerr << "appended " << rows.size() << " row(s) to " << results.string() << "\n";
     }
     return 0;

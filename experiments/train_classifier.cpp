@@ -24,6 +24,7 @@
 #include <distdiff/data/any.hpp>
 #include <distdiff/pipeline/dataset_options.hpp>
 #include <distdiff/io/results.hpp>
+#include <distdiff/io/run_folder.hpp>
 #include <distdiff/train.hpp>
 #include <distdiff/train/loader_source.hpp>
 
@@ -63,16 +64,15 @@ struct Args {
   bool top5 = false;
   std::int64_t eval_every = 1;
   std::optional<std::int64_t> stop_after;
+  std::string save_weights;
 };
 
-// What a results row calls the data: the paper's short names for its datasets
-// (results_table's Table 1 columns), DatasetChoice::id() for the others.
-std::string results_dataset_id(const distdiff::DatasetChoice& c) {
-  static const std::map<std::string, std::string> paper = {
-      {"caltech101", "caltech101"}, {"cifar100", "cifar100s"}, {"stanford_cars", "cars"},
-      {"oxford_flowers", "flowers"}, {"oxford_pets", "pets"},   {"dtd", "dtd"}};
-  const auto it = paper.find(c.kind);
-  return it != paper.end() && c.classes == 0 && c.shift == "none" ? it->second : c.id();
+// The default method name of an expanded training set: its run's composition
+// (run.json "keys"), else the folder's name.
+std::string expanded_method_name(const std::filesystem::path& expanded) {
+  distdiff::io::ResultRow probe;
+  if (distdiff::fill_result_keys(probe, expanded) && !probe.composition.empty()) return probe.composition;
+  return std::filesystem::weakly_canonical(expanded).filename().string();
 }
 
 template <class Transform>
@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
   app.add_option("--expansion", a.expansion,
                  "expansion factor for the results row (default: generated / original images, 0 without --expanded)");
   app.add_option("--method-name", a.method,
-                 "method name for the results row (default: the --expanded folder name, else Original / Cutout / GridMask / RandAugment)");
+                 "method name for the results row (default: the --expanded run's composition, else "
+                 "Original / Cutout / GridMask / RandAugment)");
   app.add_option("--backbone", a.backbone, "resnet50|resnext50_32x4d|wide_resnet50_2|mobilenet_v2 (or *_tiny)");
   app.add_option("--pretrained", a.pretrained, "torchvision weights (safetensors) to fine-tune from");
   app.add_option("--augment", a.augment, "transformation baseline: none|cutout|gridmask|randaugment");
@@ -125,6 +126,9 @@ int main(int argc, char** argv) {
   app.add_flag("--top5", a.top5, "also evaluate top-5");
   app.add_option("--eval-every", a.eval_every, "evaluate on the test split every N epochs (and after the last)")
       ->capture_default_str();
+  app.add_option("--save-weights", a.save_weights,
+                 "write the trained weights (after the last epoch) as a safetensors state dict, torchvision names: "
+                 "the --pretrained of a later run (Table 7: pretrain on a large split, fine-tune on the few shots)");
   app.add_option("--stop-after", a.stop_after, "stop after this many epochs in this invocation (resume later)");
   CLI11_PARSE(app, argc, argv);
 
@@ -147,12 +151,12 @@ int main(int argc, char** argv) {
       static const std::map<std::string, std::string> baseline_names = {
           {"none", "Original"}, {"cutout", "Cutout"}, {"gridmask", "GridMask"}, {"randaugment", "RandAugment"}};
       const auto b = baseline_names.find(a.augment);
-      a.method = !a.expanded.empty() ? std::filesystem::weakly_canonical(a.expanded).filename().string()
+      a.method = !a.expanded.empty() ? expanded_method_name(a.expanded)
                  : b != baseline_names.end() ? b->second
                                              : a.augment;
     }
     // An image folder is named after its root folder (data/birds -> "birds").
-    const std::string dataset_id = results_dataset_id(a.data);
+    const std::string dataset_id = a.data.id();
     const auto num_classes = static_cast<std::int64_t>(original.class_names().size());
     std::cerr << "train: " << train.size() << " images (" << original.size() << " original, expansion " << expansion
               << "), test: " << test.size() << ", classes: " << num_classes << "\n";
@@ -211,6 +215,13 @@ int main(int argc, char** argv) {
 
     std::cout << "best top-1 " << r.best_top1 << "% (epoch " << r.best_epoch << "), last top-1 " << r.last_top1
               << "%, " << r.epochs_done << "/" << a.epochs << " epochs, " << tr::format_duration(r.seconds) << "\n";
+    if (r.finished && !a.save_weights.empty()) {
+      if (const auto dir = std::filesystem::path(a.save_weights).parent_path(); !dir.empty())
+        std::filesystem::create_directories(dir);
+      distdiff::models::save_safetensors(a.save_weights, distdiff::models::state_dict(net.module()),
+                                         {{"format", "pt"}, {"backbone", a.backbone}});
+      std::cout << "weights written to " << a.save_weights << "\n";
+    }
     if (r.finished && r.resumed_from >= a.epochs) {
       std::cout << "the checkpoint holds a finished run: its results row was written when it finished\n";
       return 0;
@@ -229,6 +240,11 @@ int main(int argc, char** argv) {
     row.top1_last = r.last_top1;
     row.epochs = r.epochs_done;
     row.seconds = r.seconds;
+    row.pretrained = !a.pretrained.empty();
+    // composition, K, M, steps, prototypes: what the expansion run was (its run.json "keys").
+    if (!a.expanded.empty() && !distdiff::fill_result_keys(row, a.expanded))
+      std::cerr << "note: " << a.expanded << " has no run.json \"keys\" (a run from before distdiff 0.2, or not "
+                   "an expansion run): the row has no composition, K, M or steps\n";
     distdiff::io::append_result(a.results, row);
     std::cout << "appended to " << a.results << "\n";
   } catch (const std::exception& e) {
