@@ -21,9 +21,17 @@
 #   --seeds "S ..."      seeds: each draws its own k-shot set and seeds its runs ["1 2 3"]
 #   --shots K            seed images per class [10]
 #   --factor F           generated images per seed image [5]
-#   --tables "T ..."     1 (Original, Cutout, GridMask, RandAugment, SD img2img, GIF-SD, DistDiff),
-#                        3 (no / class / group / both prototypes), 4 (M sweep), 5 (K sweep) ["1 3"];
-#                        4 and 5 run on the first seed only
+#   --tables "T ..."     paper items to run ["1 3"]:
+#                        1 (Original, Cutout, GridMask, RandAugment, SD img2img, GIF-SD, DistDiff),
+#                        3 (no / class / group / both prototypes), 4 (M sweep), 5 (K sweep; Figure 5),
+#                        6 (consecutive and spread guided steps), 7 (Original and DistDiff fine-tuned
+#                        from a classifier pretrained on --pretrain-data), B1 (Original trained 6x longer),
+#                        fig4 (Original and DistDiff on every --backbones), fig6 (SD img2img and DistDiff
+#                        at every --factors); 4, 5, 6 and fig6 run on the first seed only
+#   --backbones "B ..."  fig4's backbones [the --train backbone, mobilenet_v2_tiny]
+#   --factors "F ..."    fig6's expansion factors [1 2 5]
+#   --pretrain-data "OPTS"  Table 7's pretraining data [--data with --pool foundation]
+#   --pretrain "OPTS"    Table 7's pretraining recipe, added to --train ["--shots 200 --epochs 30"]
 #   --gen "OPTS"         extra options of the expansion tools [""]
 #   --train "OPTS"       classifier recipe ["--backbone resnet_tiny --image-size 32 --resize 32 --epochs 60
 #                        --batch-size 64 --lr 0.05 --eval-every 10"]
@@ -41,6 +49,10 @@ GEN=""
 TRAIN="--backbone resnet_tiny --image-size 32 --resize 32 --epochs 60 --batch-size 64 --lr 0.05 --eval-every 10"
 BIN="build/bin"
 THREADS=""
+BACKBONES=""
+FACTORS="1 2 5"
+PRETRAIN_DATA=""
+PRETRAIN="--shots 200 --epochs 30"
 
 die() { echo "protocol.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -55,6 +67,10 @@ while [ $# -gt 0 ]; do
     --train) TRAIN="$2"; shift 2 ;;
     --bin) BIN="$2"; shift 2 ;;
     --threads) THREADS="--threads $2"; shift 2 ;;
+    --backbones) BACKBONES="$2"; shift 2 ;;
+    --factors) FACTORS="$2"; shift 2 ;;
+    --pretrain-data) PRETRAIN_DATA="$2"; shift 2 ;;
+    --pretrain) PRETRAIN="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (--help lists them)" ;;
   esac
@@ -64,10 +80,39 @@ done
 source "$(dirname "$0")/cpu-env.sh"   # OpenBLAS kernels for this CPU
 [ -n "$SEEDS" ] || die "--seeds: give at least one seed"
 for t in $TABLES; do
-  case "$t" in 1|3|4|5) ;; *) die "--tables: unknown table '$t' (1, 3, 4, 5)" ;; esac
+  case "$t" in 1|3|4|5|6|7|B1|fig4|fig6) ;; *) die "--tables: unknown item '$t' (1, 3, 4, 5, 6, 7, B1, fig4, fig6)" ;; esac
 done
+# Options of the --train recipe that some items change: its backbone and its epochs.
+BACKBONE="$(echo " $TRAIN " | sed -n 's/.* --backbone \([^ ]*\) .*/\1/p')"
+EPOCHS="$(echo " $TRAIN " | sed -n 's/.* --epochs \([0-9]*\) .*/\1/p')"
+[ -n "$BACKBONES" ] || BACKBONES="${BACKBONE:-resnet50} mobilenet_v2_tiny"
+with_option() {   # with_option "<options>" <flag> <value>: the options with <flag>'s value replaced (or added)
+  local opts=" $1 " flag="$2" value="$3"
+  if [[ "$opts" == *" $flag "* ]]; then
+    echo "$opts" | sed "s| $flag [^ ]*| $flag $value|"
+  else
+    echo "$opts $flag $value"
+  fi
+}
+merged() {   # merged "<options>" "<--flag value ...>": the first options with the second's values
+  local opts="$1"
+  # shellcheck disable=SC2086
+  set -- $2
+  while [ $# -gt 1 ]; do opts="$(with_option "$opts" "$1" "$2")"; shift 2; done
+  [ $# -eq 0 ] || die "'$1': give options as --flag value pairs"
+  echo "$opts"
+}
+if [[ " $TABLES " == *" 7 "* ]]; then
+  if [ -z "$PRETRAIN_DATA" ]; then
+    [[ " $DATA " == *" --pool target "* ]] ||
+      die "Table 7 pretrains on other images of the dataset: give --pretrain-data \"OPTS\" (the default, --pool foundation, needs --pool target in --data)"
+    PRETRAIN_DATA="$(with_option "$DATA" --pool foundation)"
+  fi
+fi
+[[ " $TABLES " != *" B1 "* || -n "$EPOCHS" ]] || die "Table B.1 trains 6x longer: --train needs --epochs N"
 for tool in quickstart table1_stable_diffusion table1_gif_sd table3_no_prototypes table3_class_prototypes_only \
-            table3_group_prototypes_only table4_optimization_step table5_group_count train_classifier \
+            table3_group_prototypes_only table4_optimization_step table5_group_count table6_consecutive_steps \
+            table6_spread_steps train_classifier \
             results_table frechet compare_grid; do
   [ -x "$BIN/$tool" ] || die "$BIN/$tool is missing: cmake --build build --target $tool (or --bin DIR)"
 done
@@ -94,10 +139,25 @@ run() {
   echo "  $name: $((SECONDS - t0)) s" >&2
 }
 
+# An expansion or a training that finished is not started again (its tool
+# would only find it finished) when its command line is the same: the command
+# is kept in <out>/logs/<name>.done. Any other command line runs, and its tool
+# resumes or refuses changed settings.
+run_once() {
+  local name="$1"; shift
+  local done_file="$OUT/logs/$name.done"
+  if [ -f "$done_file" ] && [ "$(cat "$done_file")" = "$*" ]; then
+    echo "  $name: done before" >&2
+    return 0
+  fi
+  run "$name" "$@"
+  printf '%s' "$*" > "$done_file"
+}
+
 # shellcheck disable=SC2086  # DATA, GEN, TRAIN and THREADS are option lists
 expand() {   # expand <seed> <row> <tool> [extra options]
   local s="$1" row="$2" tool="$3"; shift 3
-  run "s$s-gen-$row" "$BIN/$tool" $DATA --shots "$SHOTS" --shot-seed "$s" --seed "$s" --factor "$FACTOR" \
+  run_once "s$s-gen-$row" "$BIN/$tool" $DATA --shots "$SHOTS" --shot-seed "$s" --seed "$s" --factor "${XFACTOR:-$FACTOR}" \
     --out "$OUT/gen/s$s/$row" --grid 0 $THREADS $GEN "$@"
   # energy and zero-shot class agreement of the run, one CSV row per (variant) run,
   # from the run that generated the images (a resumed, finished run prints none)
@@ -114,8 +174,8 @@ expand() {   # expand <seed> <row> <tool> [extra options]
 # shellcheck disable=SC2086
 classify() {   # classify <seed> <row> <method name> [extra options]
   local s="$1" row="$2" method="$3"; shift 3
-  run "s$s-train-$row" "$BIN/train_classifier" $DATA --shots "$SHOTS" --shot-seed "$s" --seed "$s" \
-    --method-name "$method" --results "$RESULTS" --checkpoint-dir "$OUT/ckpt/s$s/$row" $THREADS $TRAIN "$@"
+  run_once "s$s-train-$row" "$BIN/train_classifier" $DATA --shots "$SHOTS" --shot-seed "$s" --seed "$s" \
+    --method-name "$method" --results "$RESULTS" --checkpoint-dir "$OUT/ckpt/s$s/$row" $THREADS ${XTRAIN:-$TRAIN} "$@"
 }
 
 FIRST=""
@@ -132,9 +192,33 @@ for s in $SEEDS; do
     expand "$s" gif_sd table1_gif_sd
     classify "$s" gif_sd "GIF-SD" --expanded "$OUT/gen/s$s/gif_sd"
   fi
-  if has 1 || has 3; then
+  if has 1 || has 3 || has 6 || has 7 || has fig4 || has fig6; then
     expand "$s" distdiff quickstart
     classify "$s" distdiff "DistDiff" --expanded "$OUT/gen/s$s/distdiff"
+  fi
+  if has 7 || has B1 || has fig4; then
+    has 1 || classify "$s" original Original
+  fi
+  if has 7; then
+    # Pretrained once (seed 1) on other images of the dataset, then fine-tuned per seed.
+    W="$OUT/pretrained/${BACKBONE:-resnet50}.safetensors"
+    # shellcheck disable=SC2086
+    [ -f "$W" ] || run_once pretrain "$BIN/train_classifier" $PRETRAIN_DATA --seed 1 --method-name Pretraining \
+      --results "$OUT/pretraining.csv" --checkpoint-dir "$OUT/ckpt/pretrain" $THREADS \
+      $(merged "$TRAIN" "$PRETRAIN") --save-weights "$W"
+    classify "$s" pt_original Original --pretrained "$W"
+    classify "$s" pt_distdiff DistDiff --expanded "$OUT/gen/s$s/distdiff" --pretrained "$W"
+  fi
+  if has B1; then
+    XTRAIN="$(with_option "$TRAIN" --epochs $((EPOCHS * 6)))" classify "$s" original_x6 Original
+  fi
+  if has fig4; then
+    for b in $BACKBONES; do
+      [ "$b" = "$BACKBONE" ] && continue   # the recipe's own backbone: the rows above
+      XTRAIN="$(with_option "$TRAIN" --backbone "$b")" classify "$s" "original_$b" Original
+      XTRAIN="$(with_option "$TRAIN" --backbone "$b")" classify "$s" "distdiff_$b" DistDiff \
+        --expanded "$OUT/gen/s$s/distdiff"
+    done
   fi
   if has 3; then
     expand "$s" no_prototypes table3_no_prototypes
@@ -157,6 +241,27 @@ sweep() {   # sweep <row> <tool> <key>
 }
 if has 4; then sweep m_sweep table4_optimization_step M; fi
 if has 5; then sweep k_sweep table5_group_count K; fi
+if has 6; then
+  for tool in table6_consecutive_steps table6_spread_steps; do
+    row="${tool#table6_}"
+    expand "$FIRST" "$row" "$tool"
+    for d in "$OUT/gen/s$FIRST/$row"/steps-*; do
+      classify "$FIRST" "${row}_$(basename "$d")" "DistDiff $row $(basename "$d")" --expanded "$d"
+    done
+  done
+fi
+if has fig6; then
+  for f in $FACTORS; do
+    [ "$f" = "$FACTOR" ] && continue   # the main factor: the rows above
+    for row in sd distdiff; do
+      tool=quickstart; name=DistDiff
+      [ "$row" = sd ] && tool=table1_stable_diffusion && name="SD img2img"
+      XFACTOR="$f" expand "$FIRST" "${row}_x$f" "$tool"
+      classify "$FIRST" "${row}_x$f" "$name" --expanded "$OUT/gen/s$FIRST/${row}_x$f"
+    done
+  done
+  has 1 || { expand "$FIRST" sd table1_stable_diffusion; classify "$FIRST" sd "SD img2img" --expanded "$OUT/gen/s$FIRST/sd"; }
+fi
 
 # Fréchet distance of every expanded set (first seed) to the test images, in
 # the feature space of the CLIP that guides the expansion.
@@ -179,8 +284,12 @@ fi
 ABLATIONS=()
 has 4 && ABLATIONS+=(--ablation M)
 has 5 && ABLATIONS+=(--ablation K)
-BACKBONE="$(echo " $TRAIN " | sed -n 's/.* --backbone \([^ ]*\) .*/\1/p')"
-run results_table "$BIN/results_table" --results "$RESULTS" --out "$OUT/tables" --baseline Original \
-  --expansion "$FACTOR" ${BACKBONE:+--backbone "$BACKBONE"} "${ABLATIONS[@]}"
+# Figure 5: the K sweep's runs, one panel per K (their prototypes_2d.csv).
+FIG5=()
+if has 5; then for d in "$OUT/gen/s$FIRST/k_sweep"/K*; do [ -f "$d/prototypes_2d.csv" ] && FIG5+=(--runs "$d"); done; fi
+FD=()
+[ -f "$OUT/frechet.csv" ] && FD=(--results "$OUT/frechet.csv")
+run results_table "$BIN/results_table" --results "$RESULTS" "${FD[@]}" --out "$OUT/tables" --baseline Original \
+  --expansion "$FACTOR" ${BACKBONE:+--backbone "$BACKBONE"} "${ABLATIONS[@]}" "${FIG5[@]}"
 cat "$OUT/logs/results_table.log"
 echo "protocol.sh: results in $OUT (results.csv, expansions.csv, frechet.csv, tables/, compare_grid.png, commands.log)" >&2

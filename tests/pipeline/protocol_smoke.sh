@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # CTest pipeline/protocol_smoke: scripts/protocol.sh end to end on a few
-# classes, one seed and tiny settings — Tables 1, 3 and 5 on Fashion-MNIST's
-# target pool with the small world, then Table 1 on the same images exported
-# as an image folder (the same command, another --data) — and checks what it
-# wrote. Usage: protocol_smoke.sh <bin dir> <scratch dir>
+# classes, one seed and tiny settings (protocol_tiny.sh) — Tables 1, 3 and 5
+# on Fashion-MNIST's target pool with the small world, then Table 3 on the
+# same images exported as an image folder named dtd (the same command, another
+# --data) — and checks what it wrote. Its folders are the fixture of CTest
+# docs/results_commands, which runs docs/results.md's commands on them.
+# Usage: protocol_smoke.sh <bin dir> <scratch dir>
 set -euo pipefail
 BIN="$1"
 OUT="$2"
@@ -12,11 +14,10 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 fail() { echo "protocol_smoke: $*" >&2; exit 1; }
 lines() { if [ -f "$1" ]; then echo $(( $(wc -l < "$1") - 1 )); else echo 0; fi; }
-COMMON=(--bin "$BIN" --seeds 1 --shots 4 --factor 1 --threads 1
-        --train "--backbone resnet_tiny --image-size 32 --resize 32 --epochs 2 --batch-size 16 --eval-every 2")
+# shellcheck source=protocol_tiny.sh
+source tests/pipeline/protocol_tiny.sh
 
-bash scripts/protocol.sh --out "$OUT/fm" --tables "1 3 5" \
-  --data "--dataset fashion_mnist --pool target --classes 2" "${COMMON[@]}"
+bash scripts/protocol.sh --out "$OUT/fm" --tables "1 3 5" --data "$DATA" "${SMALL[@]}"
 # Table 1: 4 transformation rows + SD img2img + GIF-SD + DistDiff; Table 3: 3 more; Table 5: K = 1..4
 [ "$(lines "$OUT/fm/results.csv")" -eq 14 ] || fail "expected 14 result rows, got $(lines "$OUT/fm/results.csv")"
 [ "$(lines "$OUT/fm/frechet.csv")" -eq 10 ] || fail "expected 10 Fréchet rows, got $(lines "$OUT/fm/frechet.csv")"
@@ -24,7 +25,11 @@ bash scripts/protocol.sh --out "$OUT/fm" --tables "1 3 5" \
 grep -q "DistDiff" "$OUT/fm/tables/table1.md" || fail "table1.md has no DistDiff row"
 grep -q "GIF-SD" "$OUT/fm/tables/table1.md" || fail "table1.md has no GIF-SD row"
 [ -s "$OUT/fm/compare_grid.png" ] || fail "no compare_grid.png"
-[ -f "$OUT/fm/tables/ablation_K_fashion_mnist-2c.svg" ] || fail "no K ablation plot"
+[ -f "$OUT/fm/tables/ablation_K_$D.svg" ] || fail "no K ablation plot"
+# Table 5 from the rows' K field (1..4), Table 3 with the FID column from frechet's rows.
+grep -q "^| K | 1 | 2 | 3 | 4 |" "$OUT/fm/tables/table5_$D.md" || fail "table5 has not K = 1..4: $(cat "$OUT/fm/tables/table5_$D.md")"
+[ "$(grep -c "^| .* | [0-9.]\+\( ± [0-9.]\+\)\? | [0-9.]\+ |$" "$OUT/fm/tables/table3_$D.md")" -eq 4 ] ||
+  fail "table3: expected 4 rows (none, class, group, class+group) with accuracy and FID: $(cat "$OUT/fm/tables/table3_$D.md")"
 # every generated run holds 8 images (2 classes x 4 shots x factor 1)
 for m in "$OUT"/fm/gen/s1/*/manifest.jsonl "$OUT"/fm/gen/s1/*/*/manifest.jsonl; do
   [ -f "$m" ] || continue
@@ -32,15 +37,14 @@ for m in "$OUT"/fm/gen/s1/*/manifest.jsonl "$OUT"/fm/gen/s1/*/*/manifest.jsonl; 
 done
 
 # A second run of the same command resumes: nothing is generated or trained again.
-bash scripts/protocol.sh --out "$OUT/fm" --tables "1 3 5" \
-  --data "--dataset fashion_mnist --pool target --classes 2" "${COMMON[@]}"
+bash scripts/protocol.sh --out "$OUT/fm" --tables "1 3 5" --data "$DATA" "${SMALL[@]}"
 [ "$(lines "$OUT/fm/results.csv")" -eq 14 ] || fail "the resumed run appended rows"
 
-# The same protocol on an image folder.
-"$BIN/export_images" --dataset fashion_mnist --pool target --classes 2 --shots 20 --out "$OUT/folder/train" >/dev/null
-"$BIN/export_images" --dataset fashion_mnist --classes 2 --split test --out "$OUT/folder/test" >/dev/null
-bash scripts/protocol.sh --out "$OUT/if" --tables 1 \
-  --data "--dataset image_folder --root $OUT/folder/train --test-root $OUT/folder/test" "${COMMON[@]}"
-[ "$(lines "$OUT/if/results.csv")" -eq 7 ] || fail "image_folder: expected 7 result rows, got $(lines "$OUT/if/results.csv")"
-grep -q "folder" "$OUT/if/results.csv" || fail "image_folder: the results do not name the folder"
+# The same protocol (Table 3) on an image folder, named dtd: Table 10's command in docs/results.md.
+"$BIN/export_images" --dataset fashion_mnist --pool target --classes 2 --shots 20 --out "$OUT/dtd/train" >/dev/null
+"$BIN/export_images" --dataset fashion_mnist --classes 2 --split test --out "$OUT/dtd/test" >/dev/null
+bash scripts/protocol.sh --out "$OUT/if" --tables 3 --data "--dataset image_folder --root $OUT/dtd" "${SMALL[@]}"
+[ "$(lines "$OUT/if/results.csv")" -eq 4 ] || fail "image_folder: expected 4 result rows, got $(lines "$OUT/if/results.csv")"
+grep -q "^dtd," "$OUT/if/results.csv" || fail "image_folder: the results do not name the folder"
+[ -s "$OUT/if/tables/table3_dtd.md" ] || fail "image_folder: no table3_dtd.md"
 echo "protocol_smoke: ok"
