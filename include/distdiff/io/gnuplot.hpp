@@ -81,18 +81,6 @@ inline std::string gp_quote(const std::string& s) {
   return out + "\"";
 }
 
-// "set terminal ..." for the output's extension.
-inline std::string gp_terminal(const std::filesystem::path& output, int width, int height) {
-  const auto ext = output.extension().string();
-  if (ext == ".png")
-    return "set terminal pngcairo size " + std::to_string(width) + "," + std::to_string(height) +
-           " noenhanced font 'sans,10' background rgb 'white'\n";
-  if (ext == ".svg")
-    return "set terminal svg size " + std::to_string(width) + "," + std::to_string(height) +
-           " dynamic noenhanced font 'sans,12' background rgb 'white'\n";
-  throw std::invalid_argument("plot '" + output.string() + "': the extension must be .png or .svg");
-}
-
 inline int gp_point_type(Marker m) {
   switch (m) {
     case Marker::dot: return 7;     // filled circle
@@ -201,16 +189,6 @@ inline std::string render_gnuplot(const ScatterFigure& f, const std::filesystem:
   return g.str();
 }
 
-// Line plots (io/plot.hpp) through gnuplot, for their PNG.
-inline std::string render_gnuplot_line(const LinePlot& p, const std::filesystem::path& output) {
-  auto script = render_gnuplot(p, output.string());
-  // render_gnuplot(LinePlot) writes an SVG terminal line: swap it for the output's.
-  const auto begin = script.find("set terminal");
-  const auto end = script.find('\n', begin);
-  script.replace(begin, end - begin + 1, detail::gp_terminal(output, p.width, p.height));
-  return script;
-}
-
 inline bool gnuplot_available() {
   static const bool found = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
   return found;
@@ -262,7 +240,7 @@ inline void write_plot(const ScatterFigure& f, const std::filesystem::path& outp
 // .svg: the own writer (no gnuplot); .png: gnuplot.
 inline void write_plot(const LinePlot& p, const std::filesystem::path& output) {
   if (output.extension() == ".svg") return write_svg(p, output);
-  detail::run_gnuplot(output, [&](const std::filesystem::path& tmp) { return render_gnuplot_line(p, tmp); });
+  detail::run_gnuplot(output, [&](const std::filesystem::path& tmp) { return render_gnuplot(p, tmp.string()); });
 }
 
 }  // namespace distdiff::io

@@ -106,10 +106,8 @@ inline PrototypeMap project_prototypes_2d(const torch::Tensor& features, const t
   if (grouped) {
     const auto g = detail::unit_rows64(prototypes.group_level);  // [C, K, D]
     map.groups = project(prototypes.group_level, axes, mean);
-    for (std::int64_t i = 0; i < f.size(0); ++i) {
-      const auto c = map.labels[i].item<std::int64_t>();
-      map.nearest_group[i] = g[c].matmul(f[i]).argmax();
-    }
+    // cosine of each sample with its own class's K group prototypes: [N, K]
+    map.nearest_group = (g.index_select(0, map.labels) * f.unsqueeze(1)).sum(-1).argmax(1);
   }
   // Each class on its own plane (a class of one image keeps the common plane).
   map.class_samples = map.samples.clone();
