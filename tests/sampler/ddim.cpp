@@ -4,6 +4,7 @@
 
 #include "distdiff/sampler/ddim.hpp"
 
+using distdiff::CompVisDdimScheduler;
 using distdiff::DdimScheduler;
 
 namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
@@ -35,6 +36,28 @@ TEST_CASE("DDIM: img2img start for strength 0.9 and the reference trigger", "[dd
   CHECK_THROWS_WITH(s.img2img_start(50, 0.0), Catch::Contains("strength"));
   CHECK_THROWS_WITH(s.img2img_start(50, 0.01), Catch::Contains("runs no denoising step"));
   CHECK_THROWS_WITH(s.timesteps(0), Catch::Contains("num_inference_steps"));
+}
+
+TEST_CASE("DDIM: the img2img start noise of diffusers and of CompVis LDM (DistDiff v1)", "[ddim]") {
+  // 50 steps, strength 0.9: 45 denoising steps from t = 881. Hand-computed ᾱ:
+  // ᾱ(881) = 0.017185 (diffusers' img2img noises here), ᾱ(901) = 0.014005
+  // (CompVis stochastic_encode(z0, t_enc = 45) indexes ddim_alphas[45] = ᾱ(901)).
+  const DdimScheduler diffusers;
+  const CompVisDdimScheduler compvis;
+  CHECK(diffusers.img2img_start(50, 0.9) == compvis.img2img_start(50, 0.9));
+  CHECK(diffusers.timesteps(50) == compvis.timesteps(50));
+  CHECK(diffusers.img2img_noise_timestep(50, 0.9) == 881);
+  CHECK(compvis.img2img_noise_timestep(50, 0.9) == 901);
+  CHECK(diffusers.alpha_bar(diffusers.img2img_noise_timestep(50, 0.9)) == Approx(0.017185).margin(5e-7));
+  CHECK(compvis.alpha_bar(compvis.img2img_noise_timestep(50, 0.9)) == Approx(0.014005).margin(5e-7));
+  // HEAD's strength 0.5: 25 steps from t = 481; CompVis would noise at 501.
+  CHECK(diffusers.img2img_noise_timestep(50, 0.5) == 481);
+  CHECK(compvis.img2img_noise_timestep(50, 0.5) == 501);
+  // Strength 1 denoises from t = 981: CompVis has no step above (its code indexes out of range).
+  CHECK(diffusers.img2img_noise_timestep(50, 1.0) == 981);
+  CHECK_THROWS_WITH(compvis.img2img_noise_timestep(50, 1.0), Catch::Contains("strength below 1"));
+  CHECK(diffusers.params()["start_noise"] == "first-step");
+  CHECK(compvis.params()["start_noise"] == "step-above");
 }
 
 TEST_CASE("DDIM: alphas_cumprod of the scaled-linear schedule, computed independently", "[ddim]") {

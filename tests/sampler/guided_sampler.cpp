@@ -168,9 +168,14 @@ TEST_CASE("GuidedSampler: guidance lowers the energy", "[guided][energy]") {
   }
 }
 
-TEST_CASE("GuidedSampler: NoGuidance is plain img2img with classifier-free guidance", "[guided][img2img]") {
+namespace {
+// Plain img2img (NoGuidance) of a sampler whose scheduler is `Scheduler`,
+// checked against the loop written out by hand with the seed latent noised at
+// timestep ts[noise_position] (10 steps, strength 0.7: denoising starts at ts[3]).
+template <class Scheduler>
+torch::Tensor check_plain_img2img(std::size_t noise_position) {
   const auto models = make_tiny_models(5, torch::kFloat64);
-  DistDiff<with_schedule<NoGuidance>> method;
+  DistDiff<with_schedule<NoGuidance>, with_scheduler<Scheduler>> method;
   GuidanceConfig cfg;
   cfg.num_inference_steps = 10;
   cfg.strength = 0.7;
@@ -188,7 +193,8 @@ TEST_CASE("GuidedSampler: NoGuidance is plain img2img with classifier-free guida
   const DdimScheduler d;
   const auto ts = d.timesteps(10);  // 901 … 1
   const std::size_t start = 3;      // int(10 · 0.7) = 7 steps
-  const double a0 = d.alpha_bar(ts[start]);
+  CHECK(s.start_noise_timestep() == ts[noise_position]);
+  const double a0 = d.alpha_bar(ts[noise_position]);
   auto z = std::sqrt(a0) * z0 + std::sqrt(1 - a0) * noise;
   const auto c = models.text.encode(batch.prompts);
   const auto u = models.text.encode({"", ""});
@@ -203,6 +209,16 @@ TEST_CASE("GuidedSampler: NoGuidance is plain img2img with classifier-free guida
   }
   const auto expected = ((models.decoder.decode(z) + 1) / 2).clamp(0, 1).to(torch::kFloat32);
   CHECK(torch::allclose(out.images, expected, 1e-5, 1e-6));
+  return out.images;
+}
+}  // namespace
+
+TEST_CASE("GuidedSampler: NoGuidance is plain img2img with classifier-free guidance", "[guided][img2img]") {
+  // diffusers: the seed latent is noised at the first denoising timestep, ts[3] = 601.
+  const auto diffusers = check_plain_img2img<DdimScheduler>(3);
+  // CompVis LDM (DistDiff v1): at the DDIM timestep above it, ts[2] = 701; denoising still starts at 601.
+  const auto compvis = check_plain_img2img<CompVisDdimScheduler>(2);
+  CHECK_FALSE(torch::allclose(diffusers, compvis, 1e-4, 1e-5));
 }
 
 TEST_CASE("GuidedSampler: transform without energy stays within the epsilon ball", "[guided]") {

@@ -13,6 +13,11 @@
 //     One deterministic step from timestep t to t_prev (t_prev < 0: to the
 //     clean end). Differentiable in z and eps.
 //   s.name() -> string.
+// Optional
+//   s.img2img_noise_timestep(n, strength) -> std::int64_t
+//     The timestep whose ᾱ noises the seed latent at the img2img start
+//     (DdimScheduler: the first denoising step, as diffusers; CompVisDdimScheduler:
+//     the DDIM step above it, as CompVis LDM). Without it, the first denoising step.
 //
 // Minimal model: sampler/ddim.hpp is small enough to read as one.
 #include "distdiff/concepts/component.hpp"

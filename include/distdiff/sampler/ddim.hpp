@@ -7,6 +7,15 @@
 //   after the last step ᾱ = ᾱ_0 (set_alpha_to_one = false)
 // With these settings the timesteps equal those of the CompVis LDM DDIM sampler
 // (`ddim_discretize="uniform"`), so DDIM index i sits at timestep 20·i + 1.
+//
+// The img2img start: with n steps and strength s, denoising runs the last
+// int(n·s) timesteps; the seed latent is noised to the level of
+//   NoiseAtFirstStep (DdimScheduler, diffusers' StableDiffusionImg2ImgPipeline):
+//     ᾱ of the first denoising timestep (50 × 0.9: t = 881, ᾱ = 0.017185);
+//   NoiseAtStepAbove (CompVisDdimScheduler, CompVis LDM img2img = DistDiff v1):
+//     stochastic_encode(z0, t_enc = int(n·s)) indexes ddim_alphas[t_enc], the DDIM
+//     timestep one above the first denoising one (50 × 0.9: t = 901, ᾱ = 0.014005),
+//     while denoising still starts at t = 881. Strength 1 has no step above: an error.
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +24,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "distdiff/concepts/sampler.hpp"
@@ -30,12 +40,22 @@ struct DdimConfig {
   bool set_alpha_to_one = false;
 };
 
-class DdimScheduler {
+// Start-noise conventions (see above).
+struct NoiseAtFirstStep {
+  static constexpr const char* name = "first-step";
+};
+struct NoiseAtStepAbove {
+  static constexpr const char* name = "step-above";
+};
+
+template <class StartNoise = NoiseAtFirstStep>
+class BasicDdimScheduler {
  public:
   using component_tag = noise_scheduler_tag;
+  using start_noise_type = StartNoise;
 
-  DdimScheduler() : DdimScheduler(DdimConfig{}) {}
-  explicit DdimScheduler(DdimConfig config) : config_(std::move(config)) {
+  BasicDdimScheduler() : BasicDdimScheduler(DdimConfig{}) {}
+  explicit BasicDdimScheduler(DdimConfig config) : config_(std::move(config)) {
     const auto n = config_.num_train_timesteps;
     if (n < 2) throw std::invalid_argument("DdimScheduler: num_train_timesteps must be >= 2");
     alphas_cumprod_.resize(static_cast<std::size_t>(n));
@@ -91,6 +111,22 @@ class DdimScheduler {
     return n - init;
   }
 
+  // The timestep whose ᾱ noises the seed latent at the img2img start.
+  std::int64_t img2img_noise_timestep(std::int64_t n, double strength) const {
+    const auto start = img2img_start(n, strength);
+    const auto first = timesteps(n)[static_cast<std::size_t>(start)];
+    if constexpr (std::is_same_v<StartNoise, NoiseAtStepAbove>) {
+      const auto above = first + step_ratio(n);
+      if (start == 0 || above >= config_.num_train_timesteps)
+        throw std::invalid_argument("DdimScheduler: the step-above start noise (CompVis img2img) needs a DDIM step "
+                                    "above the first denoising one; strength " + std::to_string(strength) +
+                                    " with " + std::to_string(n) + " steps has none (use a strength below 1)");
+      return above;
+    } else {
+      return first;
+    }
+  }
+
   double alpha_bar(std::int64_t t) const {
     if (t < 0) return final_alpha_cumprod_;
     if (t >= config_.num_train_timesteps)
@@ -121,11 +157,12 @@ class DdimScheduler {
   nlohmann::json params() const {
     return {{"num_train_timesteps", config_.num_train_timesteps}, {"beta_start", config_.beta_start},
             {"beta_end", config_.beta_end},       {"beta_schedule", config_.beta_schedule},
-            {"steps_offset", config_.steps_offset}, {"set_alpha_to_one", config_.set_alpha_to_one}};
+            {"steps_offset", config_.steps_offset}, {"set_alpha_to_one", config_.set_alpha_to_one},
+            {"start_noise", StartNoise::name}};
   }
   // The entry points hand the model folder's scheduler_config.json to the
   // scheduler slot through this member (any scheduler may offer it).
-  void configure(const DdimConfig& c) { *this = DdimScheduler(c); }
+  void configure(const DdimConfig& c) { *this = BasicDdimScheduler(c); }
 
  private:
   void check_steps(std::int64_t n) const {
@@ -140,6 +177,12 @@ class DdimScheduler {
   double final_alpha_cumprod_ = 1.0;
 };
 
+// diffusers' convention (the default of every composition but ReferenceV1).
+using DdimScheduler = BasicDdimScheduler<NoiseAtFirstStep>;
+// CompVis LDM's convention (DistDiff v1).
+using CompVisDdimScheduler = BasicDdimScheduler<NoiseAtStepAbove>;
+
 static_assert(NoiseScheduler<DdimScheduler>);
+static_assert(NoiseScheduler<CompVisDdimScheduler>);
 
 }  // namespace distdiff

@@ -4,7 +4,8 @@
 // hierarchical energy of the x0-prediction (Eq. 5, 6).
 //
 // For each batch:
-//   z0 = E(x_seed); z = √ᾱ_s z0 + √(1−ᾱ_s) n             (img2img start, strength)
+//   z0 = E(x_seed); z = √ᾱ_s z0 + √(1−ᾱ_s) n             (img2img start, strength; s is the
+//                                                        scheduler's start-noise timestep)
 //   for each denoising position p:
 //     if the schedule fires at p (DDIM index M + L − 1):
 //       e, b ~ init;  z̃ = (1+e)z + b
@@ -92,6 +93,12 @@ class GuidedSampler {
       prototypes_ = prototypes.to(rt.device, rt.dtype);
       timesteps_ = method_.scheduler.timesteps(config_.num_inference_steps);
       start_ = method_.scheduler.img2img_start(config_.num_inference_steps, config_.strength);
+      // The start-noise convention is the scheduler's (sampler/ddim.hpp); a
+      // scheduler without img2img_noise_timestep noises at the first denoising step.
+      if constexpr (requires { method_.scheduler.img2img_noise_timestep(std::int64_t{}, double{}); })
+        noise_timestep_ = method_.scheduler.img2img_noise_timestep(config_.num_inference_steps, config_.strength);
+      else
+        noise_timestep_ = timesteps_.at(std::size_t(start_));
       plan_guidance();
       if (config_.iterations < 1) throw std::invalid_argument("GuidanceConfig: iterations must be >= 1");
     }
@@ -99,6 +106,8 @@ class GuidedSampler {
 
   const std::vector<std::int64_t>& timesteps() const { return timesteps_; }
   std::int64_t start_position() const { return start_; }
+  // The timestep whose ᾱ noises the seed latent (the scheduler's start-noise convention).
+  std::int64_t start_noise_timestep() const { return noise_timestep_; }
   // Denoising positions (indices into timesteps()) at which the transform is applied.
   const std::vector<std::int64_t>& guided_positions() const { return guided_positions_; }
   std::int64_t ddim_index(std::int64_t position) const { return std::int64_t(timesteps_.size()) - 1 - position; }
@@ -219,7 +228,7 @@ class GuidedSampler {
     const auto z0 = models_.encoder.encode(images, gen);
     const auto noise = at::randn(z0.sizes(), gen, torch::TensorOptions().dtype(torch::kFloat32))
                            .to(rt.device, z0.scalar_type());
-    auto z = method_.scheduler.add_noise(z0, noise, timesteps_.at(std::size_t(start_)));
+    auto z = method_.scheduler.add_noise(z0, noise, noise_timestep_);
 
     const auto n = std::int64_t(timesteps_.size());
     for (std::int64_t p = start_; p < n; ++p) {
@@ -318,6 +327,7 @@ class GuidedSampler {
   Prototypes prototypes_;
   std::vector<std::int64_t> timesteps_;
   std::int64_t start_ = 0;
+  std::int64_t noise_timestep_ = 0;
   std::vector<std::int64_t> guided_positions_;
 };
 
