@@ -5,6 +5,7 @@
 #include "distdiff/concepts/energy.hpp"
 #include "distdiff/concepts/features.hpp"
 #include "distdiff/concepts/models.hpp"
+#include "distdiff/concepts/preprocess.hpp"
 #include "distdiff/concepts/prototypes.hpp"
 #include "distdiff/concepts/sampler.hpp"
 #include "distdiff/concepts/schedule.hpp"

@@ -100,6 +100,16 @@ struct ScheduleReturningInts {
   std::int64_t lookahead() const { return 1; }
   std::string name() const { return "ints"; }
 };
+struct MinimalPreprocessor {  // concepts/preprocess.hpp's minimal model
+  using component_tag = image_preprocessor_tag;
+  at::Tensor operator()(const at::Tensor& x, std::int64_t) const { return x; }
+  std::string name() const { return "identity"; }
+};
+struct PreprocessorWithoutSize {  // takes no input size
+  using component_tag = image_preprocessor_tag;
+  at::Tensor operator()(const at::Tensor& x) const { return x; }
+  std::string name() const { return "identity"; }
+};
 struct DecoderMutable {  // decode is not const
   using component_tag = decoder_tag;
   at::Tensor decode(const at::Tensor& z) { return z; }
@@ -119,6 +129,7 @@ TEST_CASE("Every concept: the minimal model models it", "[concepts]") {
   STATIC_REQUIRE(TextEncoder<MinimalText>);
   STATIC_REQUIRE(LabelledDataset<MinimalDataset>);
   STATIC_REQUIRE(ImageTransform<MinimalAugment>);
+  STATIC_REQUIRE(ImagePreprocessor<MinimalPreprocessor>);
   // and the minimal models behave as documented
   Prototypes p;
   p.class_level = torch::ones({1, 2});
@@ -134,6 +145,8 @@ TEST_CASE("Every concept: look-alikes do not model it", "[concepts]") {
   STATIC_REQUIRE_FALSE(UpdateRule<UpdateWithoutName>);
   STATIC_REQUIRE_FALSE(GuidanceSchedule<ScheduleReturningInts>);
   STATIC_REQUIRE_FALSE(Decoder<DecoderMutable>);
+  STATIC_REQUIRE_FALSE(ImagePreprocessor<PreprocessorWithoutSize>);
+  STATIC_REQUIRE_FALSE(ImagePreprocessor<MinimalUpdate>);
   STATIC_REQUIRE_FALSE(PrototypeStrategy<MinimalEnergy>);
   STATIC_REQUIRE_FALSE(LatentTransform<MinimalUpdate>);
   STATIC_REQUIRE_FALSE(Denoiser<MinimalDecoder>);
