@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   std::vector<fs::path> runs;
   fs::path out, clip_dir, results;
   std::vector<std::string> labels, methods;
-  std::string device = "auto", metric = "top1_best", normalization = "none";
+  std::string device = "auto", metric = "top1_best", normalization = "model";
   distdiff::eval::CompareOptions options;
   int threads = 0;
   app.add_option("runs", runs, "expansion run folders; the first is the baseline")->required();
@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   app.add_option("--label", labels, "a name per run, in order (default: the folder names)");
   app.add_option("--clip", clip_dir, "CLIP folder for θ (default: the small world's, models/small_world)");
   app.add_option("--normalization", normalization,
-                 "θ's input normalization, as the runs' features slot used: none (guidance's default) | clip | custom")
+                 "θ's input normalization, as the runs' features slot used: model (the CLIP folder's "
+                 "preprocessor_config.json, the default composition's) | none | clip")
       ->capture_default_str();
   app.add_option("--prototypes", options.prototypes,
                  "prototypes.safetensors every run is measured against (default: the first run's)");
@@ -115,14 +116,15 @@ int main(int argc, char** argv) {
       clip_dir = world->clip;
     }
     auto clip = distdiff::ClipImageFeatures::load(clip_dir, runtime_for(device));
-    if (normalization == "none")
-      clip.normalization = distdiff::ClipNormalization::None;
-    else if (normalization == "clip")
-      clip.normalization = distdiff::ClipNormalization::Clip;
-    else if (normalization == "custom")
-      clip.normalization = distdiff::ClipNormalization::Custom;
-    else
-      throw std::invalid_argument("--normalization must be none, clip or custom, got '" + normalization + "'");
+    if (normalization == "none") {
+      clip.guidance_input.do_normalize = false;
+    } else if (normalization == "clip") {
+      clip.guidance_input.do_normalize = true;
+      clip.guidance_input.image_mean = distdiff::kClipImageMean;
+      clip.guidance_input.image_std = distdiff::kClipImageStd;
+    } else if (normalization != "model") {
+      throw std::invalid_argument("--normalization must be model, none or clip, got '" + normalization + "'");
+    }
     std::cerr << "features: " << clip.name() << " (" << clip_dir.string() << ")\n";
 
     auto report = distdiff::eval::compare_runs(runs, clip, options);

@@ -5,6 +5,7 @@
 #include "distdiff/composition/check.hpp"
 #include "distdiff/composition/differs_in.hpp"
 #include "distdiff/composition/distdiff.hpp"
+#include "distdiff/composition/named.hpp"
 #include "distdiff/core/guidance_config.hpp"
 #include "distdiff/features/clip_image_features.hpp"
 #include "distdiff/features/model_set_features.hpp"
@@ -45,7 +46,14 @@ TEST_CASE("describe() and params() carry every slot's numbers", "[composition]")
   CHECK(j["schedule"]["params"]["m"] == 30);
   CHECK(j["energy"].size() == 2);
   CHECK(j["features"]["name"] == "model-set");
-  CHECK(DistDiff<with_features<ClipImageFeatures>>{}.params()["features"]["params"]["normalization"] == "none");
+  CHECK(DistDiff<with_features<ClipImageFeatures>>{}.params()["features"]["params"]["guidance_input"]["name"] ==
+        "clip-image-processor");
+  // ReferenceV1 names v1's preprocessings and CompVis' start noise in its serialised composition.
+  const auto v1 = ReferenceV1{}.params();
+  CHECK(v1["features"]["params"]["prototype_input"]["params"]["std"][0] == 0.2023);
+  CHECK(v1["features"]["params"]["guidance_input"]["name"] == "reference-v1-guidance-input");
+  CHECK(v1["scheduler"]["params"]["start_noise"] == "step-above");
+  CHECK(j["scheduler"]["params"]["start_noise"] == "first-step");
   // every number changes the serialised composition
   auto k = d;
   k.group_prototypes.k = 4;

@@ -95,6 +95,27 @@ TEST_CASE("the features slot is the θ of prototypes and energies", "[pipeline][
   CHECK(report.mean_energy_before.has_value());
 }
 
+TEST_CASE("prototypes are computed with the preprocessing the composition names", "[pipeline][slots]") {
+  const auto data = make_shapes_dataset(3, 20, 3);  // 20 px images, the tower takes 32 px
+  const auto models = models::tiny_random_models(RuntimeOptions{}, 5);
+  const auto paper = bind_features(Paper{}, models).features;
+  const auto v1 = bind_features(ReferenceV1{}, models).features;
+  const auto a = extract_real_features(paper, data, models.runtime);
+  const auto b = extract_real_features(v1, data, models.runtime);
+  REQUIRE(a.features.sizes() == b.features.sizes());
+  CHECK_FALSE(torch::allclose(a.features, b.features, 1e-3, 1e-3));
+  // Each is θ's tower on the named preprocessing of the image at its own size.
+  const auto x = to_tensor(std::vector<Image>{data.load(0), data.load(1)});
+  const auto S = models.features.image_size();
+  CHECK(torch::allclose(a.features.narrow(0, 0, 2), models.features.encode(paper.prototype_input(x, S)), 1e-5, 1e-6));
+  CHECK(torch::allclose(b.features.narrow(0, 0, 2), models.features.encode(ReferenceV1PrototypeInput{}(x, S)), 1e-5,
+                        1e-6));
+  // The composition's prototypes follow: ReferenceV1's differ from Paper's on the same data.
+  const auto C = std::int64_t(data.class_names().size());
+  CHECK_FALSE(torch::allclose(prototypes_of(Paper{}, a, C).class_level, prototypes_of(ReferenceV1{}, b, C).class_level,
+                              1e-3, 1e-3));
+}
+
 TEST_CASE("VaeLatentFeatures: a second feature extractor, bound to the model set's encoder", "[pipeline][slots]") {
   const auto data = make_shapes_dataset(3, 32, 4);
   const auto models = models::tiny_random_models(RuntimeOptions{}, 5);

@@ -11,7 +11,9 @@
 #include "distdiff/composition/distdiff.hpp"
 #include "distdiff/composition/preset.hpp"
 #include "distdiff/energy/gif.hpp"
+#include "distdiff/features/clip_image_features.hpp"
 #include "distdiff/features/vae_latent_features.hpp"
+#include "distdiff/preprocess/reference_v1.hpp"
 #include "distdiff/prototypes/kmeans.hpp"
 #include "distdiff/schedule/consecutive_steps.hpp"
 #include "distdiff/schedule/final_latent.hpp"
@@ -25,9 +27,21 @@
 namespace distdiff {
 
 // ---- the paper and the reference code ------------------------------------
+// The paper's method. Where the paper is silent it takes the conventions of the
+// published models: the img2img start noise of diffusers (ᾱ of the first
+// denoising step) and θ's preprocessing from the CLIP folder
+// (preprocessor_config.json, CLIPImageProcessor: what the weights were trained
+// with), the same on the prototype and the guidance side. docs/reference.md
+// lists every setting where Paper, ReferenceV1, ReferenceHead and diffusers differ.
 using Paper = DistDiff<with_label<"distdiff">>;
-// Commit 54524da (CompVis LDM): the paper's settings, bit for bit in structure.
-using ReferenceV1 = DistDiff<with_label<"reference-v1">>;
+// Commit 54524da (CompVis LDM): the paper's numbers, and the v1 code's own
+// conventions: the seed latent noised at ᾱ of the DDIM step above the first
+// denoising one (ᾱ(901) for 50 × 0.9), prototypes from 224² PIL-bicubic resizes
+// normalised with (0.4914, 0.4822, 0.4465) / (0.2023, 0.1994, 0.2010), and the
+// guidance's x̂0 resized by torch bicubic without normalisation.
+using ReferenceV1Features = BasicClipImageFeatures<ReferenceV1PrototypeInput, ReferenceV1GuidanceInput>;
+using ReferenceV1 = DistDiff<with_scheduler<CompVisDdimScheduler>, with_features<ReferenceV1Features>,
+                             with_label<"reference-v1">>;
 // Commit cab7e16 (diffusers): per-sample e, b; plain gradient step (ρ = 10);
 // guidance at timesteps[30:32] of the 50-step list (t = 381, 361 = DDIM
 // indices 19, 18) without look-ahead; ε = 0.2; strength 0.5; CFG 7.5.
@@ -52,7 +66,7 @@ using PerSampleTransform = DistDiff<with_transform<ResidualMultiplicative<PerSam
 using LatentFeatures = DistDiff<with_features<VaeLatentFeatures>, with_label<"vae-latent-features">>;
 
 // Each named composition differs from Paper in exactly the slots it names.
-static_assert(differs_in<ReferenceV1, Paper>);
+static_assert(differs_in<ReferenceV1, Paper, slot::scheduler, slot::features>);
 static_assert(differs_in<ReferenceHead, Paper, slot::update, slot::transform, slot::schedule>);
 static_assert(differs_in<ClassPrototypesOnly, Paper, slot::energy>);
 static_assert(differs_in<GroupPrototypesOnly, Paper, slot::energy>);

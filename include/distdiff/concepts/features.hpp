@@ -10,6 +10,12 @@
 //     back-propagates the energy through it.
 //   f.feature_dim() -> integer D.
 //   f.name() -> string.
+// Optional
+//   f.extract_real(images) -> at::Tensor
+//     The prototype side: real images at their own size (one batch holds one
+//     size), no gradient needed. An extractor whose prototypes and guidance see
+//     different preprocessing has it (features/clip_image_features.hpp);
+//     without it, compute_prototypes resizes real images to a square and calls extract().
 //
 // Minimal model (tests/concepts/concepts.cpp has it compiled):
 //

@@ -1,65 +1,93 @@
 #pragma once
 // ClipImageFeatures — θ(·) of the paper: the CLIP image encoder (vision tower +
-// visual_projection, ViT-B/32 in the paper) as a FeatureExtractor.
+// visual_projection, ViT-B/32 in the paper) as a FeatureExtractor, with the two
+// preprocessings in front of it as parts of the slot:
+//
+//   BasicClipImageFeatures<PrototypeInput, GuidanceInput>
+//     PrototypeInput  real images -> tower input, for the prototypes (extract_real)
+//     GuidanceInput   decoded x̂0 -> tower input, for the energy (extract)
+//   ClipImageFeatures = BasicClipImageFeatures<ClipImageProcessor, ClipImageProcessor>
 //
 //   auto theta = distdiff::ClipImageFeatures::load("clip-vit-base-patch32",
 //                                                  distdiff::RuntimeOptions::best_available());
 //   at::Tensor f = theta.extract(images);   // images [B, 3, H, W] in [0, 1] -> [B, 512]
 //
-// extract() resizes the shorter side to the tower's image size (bicubic), centre
-// crops, normalises according to `normalization` and returns image_embeds, NOT
-// L2-normalised, in float32 (float64 when the runtime dtype is float64) on the
-// runtime's device. It is differentiable with respect to the images; the network
-// itself is frozen (requires_grad false) and in eval mode.
+// load() reads the folder's preprocessor_config.json into every ClipImageProcessor
+// input (transformers' CLIPImageProcessor settings; without the file, the published
+// CLIP's: shorter side 224 PIL-bicubic, centre crop 224, CLIP mean / std). Other
+// preprocessors keep their own settings (preprocess/reference_v1.hpp: v1's two).
 //
-// `normalization` defaults to None: the reference DistDiff guidance feeds CLIP the
-// un-normalised [0, 1] image. Clip uses CLIP's statistics; Custom uses custom_mean /
-// custom_std, which default to the CIFAR statistics of the reference prototypes.
+// extract() and extract_real() return image_embeds, NOT L2-normalised, in float32
+// (float64 when the runtime dtype is float64) on the runtime's device. extract()
+// is differentiable with respect to the images; the network itself is frozen
+// (requires_grad false) and in eval mode.
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 
+#include "distdiff/composition/params.hpp"
 #include "distdiff/concepts/features.hpp"
+#include "distdiff/concepts/preprocess.hpp"
 #include "distdiff/core/types.hpp"
 #include "distdiff/models/clip/config.hpp"
 #include "distdiff/models/clip/init.hpp"
 #include "distdiff/models/clip/io.hpp"
-#include "distdiff/models/clip/preprocess.hpp"
 #include "distdiff/models/clip/vision_model.hpp"
+#include "distdiff/preprocess/clip_image_processor.hpp"
 
 namespace distdiff {
 
-using models::ClipNormalization;
+template <ImagePreprocessor PrototypeInput = ClipImageProcessor, ImagePreprocessor GuidanceInput = PrototypeInput>
+struct BasicClipImageFeatures;
 
-struct ClipImageFeatures {
+namespace detail {
+template <class T>
+inline constexpr bool is_clip_image_features = false;
+template <class P, class G>
+inline constexpr bool is_clip_image_features<BasicClipImageFeatures<P, G>> = true;
+}  // namespace detail
+
+template <ImagePreprocessor PrototypeInput, ImagePreprocessor GuidanceInput>
+struct BasicClipImageFeatures {
   using component_tag = distdiff::feature_extractor_tag;
+  using prototype_input_type = PrototypeInput;
+  using guidance_input_type = GuidanceInput;
 
-  ClipNormalization normalization = ClipNormalization::None;
-  std::array<double, 3> custom_mean = models::kCifarMean;   // used by ClipNormalization::Custom
-  std::array<double, 3> custom_std = models::kCifarStd;     // used by ClipNormalization::Custom
+  PrototypeInput prototype_input{};
+  GuidanceInput guidance_input{};
   models::ClipVisionModelWithProjection model{nullptr};
   RuntimeOptions runtime{};
   std::string source = "unloaded";   // where the weights came from (for name())
 
-  // images: float [B, 3, H, W] in [0, 1] (any size, device, floating dtype).
+  // The guidance side: images float [B, 3, H, W] in [0, 1] (any size, device, floating dtype).
   at::Tensor extract(const at::Tensor& images) const {
-    check_model("extract");
-    const auto& cfg = model->config;
-    if (!images.defined() || images.dim() != 4 || images.size(1) != cfg.num_channels)
-      throw std::invalid_argument("ClipImageFeatures::extract: images must be [B, " +
-                                  std::to_string(cfg.num_channels) + ", H, W] in [0, 1], got " +
-                                  (images.defined() ? c10::str(images.sizes()) : std::string("undefined")));
-    if (!images.is_floating_point())
-      throw std::invalid_argument("ClipImageFeatures::extract: images must be floating point in [0, 1]");
-    auto pixels = preprocessor()(images.to(runtime.device)).to(runtime.dtype);
-    auto embeds = model.ptr()->image_embeds(pixels);
+    check_images(images, "extract");
+    return encode(guidance_input(images.to(runtime.device), image_size()), "guidance_input");
+  }
+
+  // The prototype side: real images, float [B, 3, H, W] in [0, 1] at their own size.
+  at::Tensor extract_real(const at::Tensor& images) const {
+    check_images(images, "extract_real");
+    torch::NoGradGuard no_grad;
+    return encode(prototype_input(images.to(runtime.device), image_size()), "prototype_input");
+  }
+
+  // The tower on prepared input [B, 3, S, S] (S = image_size()).
+  at::Tensor encode(const at::Tensor& pixels, const char* from = "encode") const {
+    check_model("encode");
+    const auto S = model->config.image_size;
+    if (!pixels.defined() || pixels.dim() != 4 || pixels.size(2) != S || pixels.size(3) != S)
+      throw std::invalid_argument("ClipImageFeatures: " + std::string(from) + " gives " +
+                                  (pixels.defined() ? c10::str(pixels.sizes()) : std::string("undefined")) +
+                                  ", the tower takes [B, 3, " + std::to_string(S) + ", " + std::to_string(S) +
+                                  "] (set the preprocessor's size to 0 to follow the tower)");
+    auto embeds = model.ptr()->image_embeds(pixels.to(runtime.dtype));
     return embeds.to(runtime.dtype == torch::kDouble ? torch::kDouble : torch::kFloat);
   }
 
@@ -72,39 +100,25 @@ struct ClipImageFeatures {
     return model->config.image_size;
   }
 
-  // The preprocessing extract() applies.
-  models::ClipPreprocessor preprocessor() const {
-    const auto size = model.is_empty() ? std::int64_t{224} : model->config.image_size;
-    switch (normalization) {
-      case ClipNormalization::Clip: return models::ClipPreprocessor::clip(size);
-      case ClipNormalization::None: return models::ClipPreprocessor::none(size);
-      case ClipNormalization::Custom: return models::ClipPreprocessor::custom(custom_mean, custom_std, size);
-    }
-    throw std::invalid_argument("ClipImageFeatures: unknown normalization");
-  }
-
-  // "clip-image(<weights>)"; the normalization is a number of params().
+  // "clip-image(<weights>)"; the preprocessings are params().
   std::string name() const { return source == "unloaded" ? "clip-image" : "clip-image(" + source + ")"; }
   nlohmann::json params() const {
-    nlohmann::json j{{"normalization", models::to_string(normalization)}};
-    if (normalization == ClipNormalization::Custom) {
-      j["mean"] = custom_mean;
-      j["std"] = custom_std;
-    }
-    return j;
+    return {{"prototype_input", detail::serialise_component(prototype_input)},
+            {"guidance_input", detail::serialise_component(guidance_input)}};
   }
 
-  // The features slot of a composition holds the settings (normalization);
-  // the entry points bind it to the loaded CLIP of the model set. An
-  // extractor that already holds a network is kept as it is.
+  // The features slot of a composition holds the preprocessings; the entry
+  // points bind it to the loaded CLIP tower of the model set. An extractor
+  // that already holds a network is kept as it is.
   template <class Models>
-  ClipImageFeatures bind(const Models& models) const {
+  BasicClipImageFeatures bind(const Models& models) const {
     if (!model.is_empty()) return *this;
-    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(models.features)>, ClipImageFeatures>) {
-      ClipImageFeatures f = models.features;
-      f.normalization = normalization;
-      f.custom_mean = custom_mean;
-      f.custom_std = custom_std;
+    using Own = std::remove_cvref_t<decltype(models.features)>;
+    if constexpr (detail::is_clip_image_features<Own>) {
+      BasicClipImageFeatures f = *this;
+      f.model = models.features.model;
+      f.runtime = models.features.runtime;
+      f.source = models.features.source;
       return f;
     } else {
       throw std::invalid_argument("ClipImageFeatures: the model set has no CLIP image tower to bind to (" +
@@ -113,20 +127,23 @@ struct ClipImageFeatures {
   }
 
   // A transformers CLIPModel folder (openai/clip-vit-base-patch32) or a
-  // CLIPVisionModelWithProjection folder: config.json + model.safetensors.
-  static ClipImageFeatures load(const std::filesystem::path& clip_dir, const RuntimeOptions& opts) {
-    ClipImageFeatures f;
+  // CLIPVisionModelWithProjection folder: config.json + model.safetensors, and
+  // preprocessor_config.json when the folder has one.
+  static BasicClipImageFeatures load(const std::filesystem::path& clip_dir, const RuntimeOptions& opts) {
+    BasicClipImageFeatures f;
     f.model = models::load_clip_vision_model(clip_dir, opts);
     f.source = clip_dir.filename().empty() ? clip_dir.parent_path().filename().string()
                                            : clip_dir.filename().string();
+    if constexpr (std::is_same_v<PrototypeInput, ClipImageProcessor>) f.prototype_input = ClipImageProcessor::load(clip_dir);
+    if constexpr (std::is_same_v<GuidanceInput, ClipImageProcessor>) f.guidance_input = ClipImageProcessor::load(clip_dir);
     f.finish(opts);
     return f;
   }
 
   // Random weights (init_clip_weights with `seed`) for tests and ablations.
-  static ClipImageFeatures random(const models::ClipVisionConfig& config, const RuntimeOptions& opts,
-                                  std::uint64_t seed) {
-    ClipImageFeatures f;
+  static BasicClipImageFeatures random(const models::ClipVisionConfig& config, const RuntimeOptions& opts,
+                                       std::uint64_t seed) {
+    BasicClipImageFeatures f;
     f.model = models::ClipVisionModelWithProjection(config);
     models::init_clip_weights(*f.model, seed);
     f.model->to(opts.device, models::clip_compute_dtype(opts));
@@ -141,6 +158,16 @@ struct ClipImageFeatures {
       throw std::logic_error(std::string("ClipImageFeatures::") + what +
                              ": no model; create it with load() or random()");
   }
+  void check_images(const at::Tensor& images, const char* what) const {
+    check_model(what);
+    const auto& cfg = model->config;
+    if (!images.defined() || images.dim() != 4 || images.size(1) != cfg.num_channels)
+      throw std::invalid_argument("ClipImageFeatures::" + std::string(what) + ": images must be [B, " +
+                                  std::to_string(cfg.num_channels) + ", H, W] in [0, 1], got " +
+                                  (images.defined() ? c10::str(images.sizes()) : std::string("undefined")));
+    if (!images.is_floating_point())
+      throw std::invalid_argument("ClipImageFeatures::" + std::string(what) + ": images must be floating point in [0, 1]");
+  }
   void finish(const RuntimeOptions& opts) {
     runtime = opts;
     runtime.dtype = models::clip_compute_dtype(opts);
@@ -148,6 +175,8 @@ struct ClipImageFeatures {
     for (auto& p : model->parameters()) p.requires_grad_(false);
   }
 };
+
+using ClipImageFeatures = BasicClipImageFeatures<>;
 
 }  // namespace distdiff
 

@@ -5,8 +5,10 @@
 // itself, so a model set with any FeatureExtractor works with DistDiff<>.
 //
 // It stands for an extractor and is not one: extract() before binding is a
-// logic error. Choose a concrete θ with with_features<ClipImageFeatures>
-// (its normalization is then the composition's setting) or
+// logic error. With it, θ's preprocessing is the model folder's (for CLIP:
+// preprocessor_config.json, CLIPImageProcessor). Choose a concrete θ with
+// with_features<BasicClipImageFeatures<PrototypeInput, GuidanceInput>> (the
+// preprocessings are then the composition's: ReferenceV1Features) or
 // with_features<VaeLatentFeatures>.
 #include <nlohmann/json.hpp>
 

@@ -5,7 +5,6 @@
 #include "distdiff/models/clip/config.hpp"
 #include "distdiff/models/clip/init.hpp"
 #include "distdiff/models/clip/io.hpp"
-#include "distdiff/models/clip/preprocess.hpp"
 #include "distdiff/models/clip/text_model.hpp"
 #include "distdiff/models/clip/tokenizer.hpp"
 #include "distdiff/models/clip/transformer.hpp"

@@ -59,7 +59,7 @@ struct ExpandConfig {
   std::int64_t expansion_factor = 5;     // generated images per seed image
   std::int64_t batch_size = 1;           // images per guided batch (reference: 1)
   std::int64_t image_size = 512;         // seed images are resized (bicubic) to this square size
-  std::int64_t feature_image_size = 224; // real images are resized to this before θ for prototypes
+  std::int64_t feature_image_size = 224; // real images are resized to this before a θ without extract_real
   std::int64_t feature_batch_size = 32;
   std::uint64_t seed = 0;
   bool resume = true;                    // false: refuse to write into a non-empty run folder
@@ -152,25 +152,46 @@ struct RealFeatures {
   torch::Tensor labels;    // [N] long
 };
 
+// Real images reach θ at their own size when θ has extract_real (its
+// prototype-side preprocessing then does all the resizing: CLIPImageProcessor's
+// or v1's); a batch holds consecutive images of one size. Otherwise they are
+// resized to image_size² and go through extract().
 template <class Features, class Data>
 RealFeatures extract_real_features(const Features& features, const Data& data, const RuntimeOptions& runtime,
                                    std::int64_t image_size = 224, std::int64_t batch_size = 32) {
   static_assert(LabelledDataset<Data>, "extract_real_features: the data must model distdiff::LabelledDataset");
   static_assert(FeatureExtractor<Features>, "extract_real_features: features must model distdiff::FeatureExtractor");
+  constexpr bool native = requires(const at::Tensor& x) { features.extract_real(x); };
   torch::NoGradGuard no_grad;
   const auto n = data.size();
   if (n == 0) throw std::invalid_argument("compute_prototypes: the dataset '" + data.name() + "' is empty");
   std::vector<torch::Tensor> feats;
   std::vector<std::int64_t> labels(n);
+  auto encode = [&](const std::vector<Image>& images) {
+    const auto x = to_tensor(images).to(runtime.device, runtime.dtype);
+    if constexpr (native) feats.push_back(features.extract_real(x).to(torch::kCPU, torch::kFloat32));
+    else feats.push_back(features.extract(x).to(torch::kCPU, torch::kFloat32));
+  };
   for (std::size_t begin = 0; begin < n; begin += std::size_t(batch_size)) {
     const auto end = std::min<std::size_t>(n, begin + std::size_t(batch_size));
     std::vector<Image> images(end - begin);
 #pragma omp parallel for schedule(dynamic)
-    for (std::int64_t k = 0; k < std::int64_t(end - begin); ++k)
-      images[std::size_t(k)] = detail::load_square(data, begin + std::size_t(k), image_size);
+    for (std::int64_t k = 0; k < std::int64_t(end - begin); ++k) {
+      const auto i = begin + std::size_t(k);
+      if constexpr (native) {
+        Image img = data.load(i);
+        images[std::size_t(k)] = img.channels == 3 ? std::move(img) : convert_channels(img, 3);
+      } else {
+        images[std::size_t(k)] = detail::load_square(data, i, image_size);
+      }
+    }
     for (auto i = begin; i < end; ++i) labels[i] = data.label(i);
-    const auto x = to_tensor(images).to(runtime.device, runtime.dtype);
-    feats.push_back(features.extract(x).to(torch::kCPU, torch::kFloat32));
+    std::size_t run = 0;  // consecutive images of one size form one batch
+    for (std::size_t k = 1; k <= images.size(); ++k)
+      if (k == images.size() || images[k].width != images[run].width || images[k].height != images[run].height) {
+        encode(std::vector<Image>(images.begin() + std::ptrdiff_t(run), images.begin() + std::ptrdiff_t(k)));
+        run = k;
+      }
   }
   return {torch::cat(feats), torch::tensor(labels, torch::kLong)};
 }
@@ -237,6 +258,7 @@ nlohmann::json run_settings(const Composition& method, const BoundModels& models
         {"decoder", models.decoder.name()},
         {"text", models.text.name()},
         {"features", models.features.name()},
+        {"features_params", detail::params_of(models.features)},  // θ's preprocessing, both sides
         {"device", models.runtime.device.str()},
         {"dtype", std::string(c10::toString(models.runtime.dtype))}}}};
   // Recorded only when not the default, so runs from before the option resume.

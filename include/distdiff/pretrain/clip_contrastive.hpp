@@ -14,8 +14,9 @@
 // logit_scale learnable and clamped to log(100) as in CLIP. A batch of a small
 // labelled dataset repeats captions; pairs with the same caption are each
 // other's positives (uniform soft targets), which is CLIP's loss whenever the
-// captions are distinct. The images enter in [0, 1] without normalisation, as
-// ClipImageFeatures (ClipNormalization::None) feeds them during guidance.
+// captions are distinct. The images enter in [0, 1] at the tower's size without
+// normalisation; save_clip_folders writes that into preprocessor_config.json
+// (do_normalize false), which ClipImageFeatures::load reads.
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
@@ -42,6 +43,7 @@
 #include "distdiff/pretrain/captions.hpp"
 #include "distdiff/pretrain/image_tensors.hpp"
 #include "distdiff/pretrain/training_loop.hpp"
+#include "distdiff/preprocess/clip_image_processor.hpp"
 
 namespace distdiff::pretrain {
 
@@ -240,7 +242,8 @@ inline void copy_by_name(const torch::nn::Module& from, torch::nn::Module& to, c
 // The text tower as a transformers CLIPTextModel folder (SD's text_encoder/),
 // the vision tower + projection as a CLIPVisionModelWithProjection folder and,
 // when full_dir is given, the whole CLIPModel (both towers, projections,
-// logit_scale) with a tokenizer copy, as published CLIP folders hold.
+// logit_scale) with a tokenizer copy, as published CLIP folders hold. The image
+// folders get a preprocessor_config.json saying how the images entered training.
 inline void save_clip_folders(const models::ClipModel& model, const std::filesystem::path& text_encoder_dir,
                               const std::filesystem::path& vision_dir, const std::filesystem::path& full_dir = {}) {
   const auto& cfg = model->config;
@@ -251,6 +254,11 @@ inline void save_clip_folders(const models::ClipModel& model, const std::filesys
   detail::copy_by_name(*model, *vision, "save_clip_folders(vision)");
   models::save_clip_vision_model(vision, vision_dir);
   if (!full_dir.empty()) models::save_clip_model(model, full_dir);
+  const auto S = cfg.vision.image_size;
+  const auto processor = ClipImageProcessor{.shortest_edge = S, .crop_size = S, .do_normalize = false}.to_config();
+  for (const auto& dir : {vision_dir, full_dir})
+    if (!dir.empty())
+      distdiff::detail::write_file_atomic(dir / "preprocessor_config.json", processor.dump(2) + "\n");
 }
 
 // A tokenizer folder (vocab.json, merges.txt, special_tokens_map.json,
