@@ -53,6 +53,14 @@ TEST_CASE("describe() and params() carry every slot's numbers", "[composition]")
   CHECK(v1["features"]["params"]["prototype_input"]["params"]["std"][0] == 0.2023);
   CHECK(v1["features"]["params"]["guidance_input"]["name"] == "reference-v1-guidance-input");
   CHECK(v1["scheduler"]["params"]["start_noise"] == "step-above");
+  // With its preset's numbers (50 steps, strength 0.9) ReferenceV1 noises the seed latent at ᾱ(901), Paper at ᾱ(881).
+  const auto [v1_method, v1_guidance] = reference_v1();
+  const auto t_v1 = v1_method.scheduler.img2img_noise_timestep(v1_guidance.num_inference_steps, v1_guidance.strength);
+  CHECK(t_v1 == 901);
+  CHECK(v1_method.scheduler.alpha_bar(t_v1) == Approx(0.014005).margin(5e-7));
+  const auto [paper_method, paper_guidance] = paper();
+  CHECK(paper_method.scheduler.img2img_noise_timestep(paper_guidance.num_inference_steps, paper_guidance.strength) ==
+        881);
   CHECK(j["scheduler"]["params"]["start_noise"] == "first-step");
   // every number changes the serialised composition
   auto k = d;
