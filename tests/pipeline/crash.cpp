@@ -22,6 +22,7 @@
 #include "distdiff/detail/atomic_write.hpp"
 #include "distdiff/models/stable_diffusion.hpp"
 #include "distdiff/pipeline/expand.hpp"
+#include "support/child_process.hpp"
 #include "support/pinned_threads.hpp"
 
 #include "support/run_files.hpp"
@@ -32,17 +33,11 @@ namespace fs = std::filesystem;
 namespace DISTDIFF_UNITY_ID {  // file-local names stay apart in unity builds (tests/CMakeLists.txt)
 
 using distdiff::test::fresh_dir;
+using distdiff::test::temporaries_in;
 using distdiff::test::read_bytes;
 using distdiff::test::run_files;
 
 namespace {
-std::size_t temporaries_in(const fs::path& dir) {
-  std::size_t n = 0;
-  for (const auto& f : fs::recursive_directory_iterator(dir))
-    n += distdiff::detail::is_temporary_name(f.path().filename().string());
-  return n;
-}
-
 // A dataset that calls `on_load(call number)` before each image it loads: the
 // hook that kills a run before its first generated image.
 struct HookedData {
@@ -86,32 +81,8 @@ Paper method() {
 }
 
 // Runs `child` in a fork()ed process and returns how it ended: the signal
-// number when it was killed, or −(exit status + 1). A child that hangs past
-// two minutes is killed and reported as a failure.
-int in_child(const std::function<void()>& child) {
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    try {
-      child();
-    } catch (...) {
-      _exit(2);
-    }
-    _exit(0);  // never returns into Catch: the hook did not fire
-  }
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      FAIL("the child expansion hung");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return WIFSIGNALED(status) ? WTERMSIG(status) : -(WEXITSTATUS(status) + 1);
-}
+// number when it was killed, or −(exit status + 1).
+int in_child(const std::function<void()>& child) { return test::Child(child).wait(); }
 
 void check_manifest_units(const fs::path& out, std::size_t expected) {
   const auto entries = read_manifest(out / "manifest.jsonl");
@@ -129,7 +100,7 @@ TEST_CASE("expand killed with SIGKILL and resumed ends with the files of an unin
   const auto models = models::tiny_random_models(RuntimeOptions{}, 43);
   expand(method(), models, data, config(base / "full"), nullptr);
   const auto full = run_files(base / "full");
-  REQUIRE(full.size() == 6 + 5);  // 6 PNGs, manifest.jsonl, manifest.csv, run.json, prototypes.safetensors, prototypes_2d.csv
+  REQUIRE(full.size() == 6 + 6);  // 6 PNGs, manifest.jsonl, manifest.csv, grid.png, prototypes.safetensors, prototypes_2d.csv, .distdiff.lock
   const int prototype_loads = int(data.size());  // compute_prototypes loads every image once
 
   auto kill_and_resume = [&](const std::string& name, int load_call, std::int64_t after_done,

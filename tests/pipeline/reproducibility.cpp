@@ -82,7 +82,7 @@ TEST_CASE("the same seed gives byte-identical PNGs and manifests across runs; 1 
   const auto base = fresh_dir("repro", "threads");
   const auto one = expand_with_threads(1, base / "one");
   const auto one_again = expand_with_threads(1, base / "one_again");
-  REQUIRE(one.size() == 4 + 5);  // 4 PNGs, manifest.jsonl, manifest.csv, grid.png, prototypes.safetensors, prototypes_2d.csv
+  REQUIRE(one.size() == 4 + 6);  // 4 PNGs, manifest.jsonl, manifest.csv, grid.png, prototypes.safetensors, prototypes_2d.csv, .distdiff.lock
   CHECK(one.count("manifest.jsonl"));
   CHECK(one == one_again);  // same thread count: every byte
   const auto two = expand_with_threads(2, base / "two");

@@ -35,6 +35,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -52,16 +53,33 @@
 
 namespace distdiff {
 
-inline RuntimeOptions parse_runtime(const std::string& device, const std::string& dtype) {
+// --device: auto | cpu | cuda | cuda:N. Without an index, a process with a
+// node-local rank (mpirun, torchrun, srun: pipeline/shard.hpp) takes
+// cuda:<local rank mod visible GPUs>, so the ranks of one node share its GPUs.
+inline RuntimeOptions parse_runtime(const std::string& device, const std::string& dtype, std::int64_t local_rank = -1) {
   RuntimeOptions rt = device == "auto" ? RuntimeOptions::best_available() : RuntimeOptions{};
-  if (device == "cuda") {
+  const bool indexed = device.rfind("cuda:", 0) == 0;
+  if (device == "cuda" || indexed) {
     if (!torch::cuda::is_available())
-      throw std::invalid_argument("--device cuda: this LibTorch has no CUDA or no GPU is visible");
-    rt.device = torch::Device(torch::kCUDA, 0);
+      throw std::invalid_argument("--device " + device + ": this LibTorch has no CUDA or no GPU is visible");
+    std::int64_t index = 0;
+    if (indexed) {
+      const auto text = device.substr(5);
+      if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+        throw std::invalid_argument("--device " + device + ": expected cuda:<GPU number>");
+      index = std::stoll(text);
+      if (index >= std::int64_t(torch::cuda::device_count()))
+        throw std::invalid_argument("--device " + device + ": only " + std::to_string(torch::cuda::device_count()) +
+                                    " GPU(s) are visible");
+    }
+    rt.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
     rt.dtype = torch::kFloat16;
   } else if (device != "cpu" && device != "auto") {
-    throw std::invalid_argument("--device must be auto, cpu or cuda");
+    throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N");
   }
+  if (!indexed && rt.device.is_cuda() && local_rank >= 0)
+    rt.device = torch::Device(torch::kCUDA,
+                              static_cast<c10::DeviceIndex>(local_rank % std::int64_t(torch::cuda::device_count())));
   if (dtype == "fp32") rt.dtype = torch::kFloat32;
   else if (dtype == "bf16") rt.dtype = torch::kBFloat16;
   else if (dtype == "fp16") {
@@ -139,6 +157,8 @@ struct ExpandCli {
   std::optional<double> rho, eps;
   bool fresh = false, tiny_random = false, no_agreement = false, list = false;
   std::vector<std::string> variants;
+  std::string shard = "auto";     // i/n, or auto: the launcher's (pipeline/shard.hpp)
+  std::string spread = "images";  // what the shards split: images (units of each run) or variants
 };
 
 inline void add_expand_options(CLI::App& app, ExpandCli& o, bool with_variants) {
@@ -179,7 +199,16 @@ inline void add_expand_options(CLI::App& app, ExpandCli& o, bool with_variants) 
   app.add_option("--device", o.device, "auto | cpu | cuda")->capture_default_str();
   app.add_option("--dtype", o.dtype, "auto | fp32 | bf16 | fp16")->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads (default: DISTDIFF_NUM_THREADS or all cores)");
+  app.add_option("--shard", o.shard,
+                 "this process' shard i/n of the work (auto: from mpirun, srun, a Slurm job array or "
+                 "RANK/WORLD_SIZE; none found: all of it)")
+      ->capture_default_str();
   if (with_variants) {
+    app.add_option("--spread", o.spread,
+                   "what the shards split: images (every variant's images, shared) or variants (each shard runs "
+                   "whole variants: variant j on shard j mod n)")
+        ->check(CLI::IsMember({"images", "variants"}))
+        ->capture_default_str();
     app.add_option("--variant", o.variants, "run only this variant (repeat for several; default: all)");
     app.add_flag("--list", o.list, "print the variants' names, one per line, and exit");
   }
@@ -326,6 +355,10 @@ int run_variants_main(int argc, char** argv, const std::string& title,
       }
     });
     add_expand_options(app, o, named);
+    auto* merge_cmd = app.add_subcommand(
+        "merge", "check that every shard of the run in --out finished (with the same settings) and write its "
+                 "manifest.jsonl, manifest.csv, grid.png and run.json summary; give the run's dataset options");
+    merge_cmd->fallthrough();
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -357,6 +390,15 @@ int run_variants_main(int argc, char** argv, const std::string& title,
 
       set_cpu_threads(o.threads);
       std::cerr << "cpu: " << describe_cpu_threads() << "\n";
+      const Shard launch = resolve_shard(o.shard);
+      if (launch.sharded() || launch.source != "none") std::cerr << "launch: " << launch.describe() << "\n";
+      // --spread variants: this shard runs whole variants (the j-th selected on shard j mod n), each unsplit.
+      std::set<std::string> here;
+      std::size_t position = 0;
+      for (const auto& n : names)
+        if (selected(n) && (o.spread != "variants" || *merge_cmd || launch.owns(std::int64_t(position++))))
+          here.insert(n);
+      auto on_this_shard = [&](const std::string& n) { return here.count(n) > 0; };
       auto& cfg = o.cfg;
       auto& sd_dir = o.sd_dir;
       auto& clip_dir = o.clip_dir;
@@ -385,7 +427,7 @@ int run_variants_main(int argc, char** argv, const std::string& title,
           if (app.count("--shots") == 0) data_choice.shots = 2;
         }
       }
-      const auto rt = parse_runtime(o.device, o.dtype);
+      const auto rt = parse_runtime(o.device, o.dtype, launch.local_rank);
       const DdimConfig scheduler_config = real ? models::load_scheduler_config(sd_dir) : DdimConfig{};
 
       // Every selected variant's composition, configured, before any model is loaded:
@@ -396,7 +438,7 @@ int run_variants_main(int argc, char** argv, const std::string& title,
         using NP = typename std::remove_cvref_t<decltype(group)>::value_type;
         std::vector<NP> out;
         for (const auto& v : group) {
-          if (!selected(v.name)) continue;
+          if (!on_this_shard(v.name)) continue;
           NP c = v;
           std::vector<std::string> mine;
           const auto set = detail::apply_cli_numbers(c.preset.method, o, mine);
@@ -434,11 +476,32 @@ int run_variants_main(int argc, char** argv, const std::string& title,
       if (app.count("--image-size") == 0 && !real) cfg.image_size = 32;
       if (app.count("--batch-size") == 0 && !real) cfg.batch_size = cfg.expansion_factor;
       cfg.resume = !o.fresh;
+      cfg.shard = o.spread == "variants" ? Shard{.local_rank = launch.local_rank} : launch;
+      if (n_selected == 0) {
+        std::printf("%s: no variant on this shard (%lld variants over %lld shards)\n", launch.describe().c_str(),
+                    (long long)position, (long long)launch.count);
+        return 0;
+      }
 
       const auto t0 = std::chrono::steady_clock::now();
       auto data = open_seed_dataset(data_choice);
       std::cerr << title << "\n  dataset: " << data_choice.describe() << " (" << data.class_names().size()
                 << " classes, " << data.size() << " images)\n";
+      if (*merge_cmd) {  // no models: the shards' outputs only
+        std::vector<std::string> folders;
+        hana::for_each(configured, [&](const auto& group) {
+          for (const auto& v : group) folders.push_back(v.name);
+        });
+        for (const auto& name : folders) {
+          const auto dir = named ? cfg.output_dir / name : cfg.output_dir;
+          const detail::FileLock lock(RunPaths{dir}.lock(), "merge");
+          const auto r = merge_run(dir, data, cfg.grid_seeds);
+          std::printf("merged %s: %lld images from %lld shard(s) into manifest.jsonl, manifest.csv%s, run.json\n",
+                      dir.string().c_str(), (long long)r.images_present, (long long)r.shards,
+                      cfg.grid_seeds > 0 ? ", grid.png" : "");
+        }
+        return 0;
+      }
       auto models = real ? models::load_stable_diffusion(sd_dir, clip_dir, rt) : models::tiny_random_models(rt, cfg.seed);
       // The models' native size: the UNet's latent size times the VAE's downsampling (SD v1-4: 64 x 8 = 512).
       if (app.count("--image-size") == 0 && real)
@@ -511,6 +574,12 @@ int run_variants_main(int argc, char** argv, const std::string& title,
           std::printf("  energy before -> after the first guided step (mean over the generated images): %.4f -> "
                       "%.4f (%+.2f%%)\n",
                       b, a, b != 0 ? 100.0 * (a - b) / std::abs(b) : 0.0);
+        }
+        if (!report.merged) {
+          std::printf("  %s: its images are done; the last shard to finish writes the run's manifest.jsonl, "
+                      "manifest.csv and grid.png (or: the same command with `merge`)\n",
+                      c.shard.describe().c_str());
+          return;
         }
         if (class_text.defined()) {
           const auto gen = generated_class_agreement(models.features, class_text, c.output_dir, data.class_names(),

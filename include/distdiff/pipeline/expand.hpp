@@ -2,22 +2,35 @@
 // expand — DistDiff data expansion of a labelled dataset, end to end:
 //
 //   1. features θ(x) of every real image → hierarchical prototypes (§4.1),
-//      recomputed deterministically, or taken from ExpandConfig::prototypes;
+//      computed once per run folder (<out>/prototypes.safetensors, reused by
+//      every shard and by a resumed run), or taken from ExpandConfig::prototypes;
 //   2. every seed image × expansion_factor → guided img2img (Algorithm 1), in
-//      deterministic batches;
+//      deterministic batches: the work units. A unit's noise, seed
+//      augmentation and output path depend only on the run's settings, never
+//      on how the work is split (ExpandConfig::shard: shard i of n does the
+//      batches b with b mod n = i);
 //   3. PNGs in <out>/<class>/<seed_index>_<sample>.png, one manifest line per
-//      image (<out>/manifest.jsonl), then <out>/manifest.csv, <out>/run.json
-//      (its "keys": composition, K, M, steps, prototypes, read into result
-//      rows) and an image grid <out>/grid.png; a guided run also writes
-//      <out>/prototypes.safetensors and <out>/prototypes_2d.csv (Figure 5).
+//      image (<out>/manifest.jsonl; a shard of a split run writes
+//      <out>/shards/manifest.<i>-of-<n>.jsonl), then — by the process that
+//      finishes the last unit — the merge (pipeline/merge.hpp): one sorted
+//      manifest.jsonl, manifest.csv, run.json (its "keys": composition, K, M,
+//      steps, prototypes, read into result rows) and an image grid grid.png;
+//      a guided run also writes prototypes.safetensors and prototypes_2d.csv
+//      (Figure 5).
 //
-// Resumable: a batch whose images are all in the manifest is skipped, so a
-// killed run continues where it stopped and produces the same files as an
+// Resumable and safe with concurrent writers: a unit whose images are all
+// recorded is skipped, so a killed run (or shard) rerun by the same command
+// redoes only its missing units and produces the same files as an
 // uninterrupted one (a torn last manifest line is cut, images on disk without
 // a manifest line are generated again, temporaries of an interrupted atomic
-// write are removed; tests/pipeline/crash.cpp kills runs with SIGKILL). Validation (K larger than a class, bad settings) happens
-// before anything is written.
+// write are removed; tests/pipeline/crash.cpp kills runs with SIGKILL). Images
+// and manifest lines are written under the folder's lock (<out>/.distdiff.lock),
+// after a last look at what the other processes recorded, so two processes
+// given the same units never record one twice (tests/pipeline/shards.cpp).
+// Validation (K larger than a class, bad settings) happens before anything is
+// written.
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -43,10 +56,14 @@
 #include "distdiff/data/transforms/random_rotation.hpp"
 #include "distdiff/data/detail/random.hpp"
 #include "distdiff/detail/atomic_write.hpp"
+#include "distdiff/detail/file_lock.hpp"
 #include "distdiff/io/grid.hpp"
 #include "distdiff/io/image_io.hpp"
 #include "distdiff/io/tensor_image.hpp"
 #include "distdiff/io/manifest.hpp"
+#include "distdiff/pipeline/ledger.hpp"
+#include "distdiff/pipeline/merge.hpp"
+#include "distdiff/pipeline/shard.hpp"
 #include "distdiff/prototypes/build.hpp"
 #include "distdiff/prototypes/io.hpp"
 #include "distdiff/prototypes/projection.hpp"
@@ -67,6 +84,7 @@ struct ExpandConfig {
   double rotation_degrees = 15.0;
   std::int64_t max_seed_images = -1;     // use only the first N seed images (smoke runs)
   std::int64_t grid_seeds = 8;           // rows of <out>/grid.png (0: no grid)
+  Shard shard;                           // this process' part of the work (pipeline/shard.hpp; default: all)
   torch::Tensor class_text_features;     // [C, D] for zero-shot energy terms (optional)
   std::optional<Prototypes> prototypes;  // precomputed prototypes (skip step 1)
   nlohmann::json extra_provenance;       // recorded in run.json (model paths, …)
@@ -99,6 +117,7 @@ struct ExpandReport {
   std::int64_t images_nonfinite_total = 0;
   std::filesystem::path manifest;
   Prototypes prototypes;
+  bool merged = false;               // the run was complete after this process' images: outputs written
 };
 
 using ExpandProgressFn = std::function<void(const ExpandProgress&)>;
@@ -127,24 +146,6 @@ inline void print_progress(const ExpandProgress& p) {
   std::cerr << line << std::endl;
 }
 
-namespace detail {
-
-inline std::string safe_folder_name(std::string s) {
-  for (auto& c : s)
-    if (c == '/' || c == '\\' || c == ':' || c == '\0') c = '_';
-  if (s.empty() || s == "." || s == "..") s = "_" + s;
-  return s;
-}
-
-template <class Data>
-Image load_square(const Data& data, std::size_t i, std::int64_t size) {
-  Image img = data.load(i);
-  if (img.channels != 3) img = convert_channels(img, 3);
-  if (img.width != size || img.height != size) img = resize(img, int(size), int(size));
-  return img;
-}
-
-}  // namespace detail
 
 // θ-features of every image of `data` ([N, D] float32 on the CPU) and their labels.
 struct RealFeatures {
@@ -281,14 +282,7 @@ inline void check_resume(const std::filesystem::path& out, const nlohmann::json&
   }
   const auto before = previous.value("settings", nlohmann::json());
   if (before == settings) return;
-  std::string what;
-  const auto patch = nlohmann::json::diff(before, settings);
-  if (!patch.empty()) {
-    const auto path = patch.front().value("path", std::string());
-    const nlohmann::json::json_pointer ptr(path);
-    what = " (" + path + ": " + (before.contains(ptr) ? before.at(ptr).dump() : std::string("absent")) + " there, " +
-           (settings.contains(ptr) ? settings.at(ptr).dump() : std::string("absent")) + " now)";
-  }
+  const auto what = first_difference(before, settings);
   throw std::runtime_error("expand: '" + out.string() + "' holds a run with different settings" + what +
                            "; resume it with the same settings or choose another output folder");
 }
@@ -297,15 +291,29 @@ inline void check_resume(const std::filesystem::path& out, const nlohmann::json&
 // of runs (the compare tool). None when the composition reads none.
 template <class Composition>
 void save_run_prototypes(const std::filesystem::path& out, const Prototypes& prototypes, const Composition& method,
-                         const std::string& feature_extractor) {
+                         const std::string& feature_extractor, const nlohmann::json& settings) {
   if (!prototypes.class_level.defined()) return;
   const auto tmp = temporary_sibling(out / "prototypes.safetensors");
   save_prototypes(tmp, prototypes,
                   {.class_strategy = describe_component(method.class_prototypes),
                    .group_strategy = prototypes.group_level.defined() ? describe_component(method.group_prototypes)
                                                                       : std::string(),
-                   .feature_extractor = feature_extractor});
+                   .feature_extractor = feature_extractor,
+                   .extra = {{"run_settings", settings.dump()}}});
   std::filesystem::rename(tmp, out / "prototypes.safetensors");
+}
+
+// The prototypes an earlier process of this run (another shard, or the run
+// before a resume) computed: <out>/prototypes.safetensors when it was made
+// with exactly these settings.
+inline std::optional<Prototypes> load_run_prototypes(const std::filesystem::path& out, const nlohmann::json& settings) {
+  const auto file = out / "prototypes.safetensors";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  const auto info = read_prototype_info(file);
+  const auto it = info.extra.find("run_settings");
+  if (it == info.extra.end() || it->second != settings.dump()) return std::nullopt;
+  return load_prototypes(file);
 }
 
 // run.json's "keys": what tells this run apart in result tables (composition,
@@ -324,23 +332,6 @@ nlohmann::json run_keys(const Composition& method, const Prototypes& prototypes)
                        : E::reads_group_prototypes                              ? "group"
                                                                                 : "none";
   return keys;
-}
-
-// <out>/grid.png: each of the first grid_seeds seed images and its expansions, one row each.
-template <class Data>
-void write_run_grid(const std::filesystem::path& out, const Data& data, const ExpandConfig& cfg, std::size_t seeds) {
-  const int thumb = int(std::min<std::int64_t>(cfg.image_size, 128));
-  std::vector<Image> cells;
-  const auto rows = std::min<std::int64_t>(cfg.grid_seeds, std::int64_t(seeds));
-  for (std::int64_t s = 0; s < rows; ++s) {
-    cells.push_back(resize(load_square(data, std::size_t(s), cfg.image_size), thumb, thumb));
-    for (std::int64_t i = 0; i < cfg.expansion_factor; ++i) {
-      const auto f = out / safe_folder_name(data.class_names().at(std::size_t(data.label(std::size_t(s))))) /
-                     (std::to_string(s) + "_" + std::to_string(i) + ".png");
-      cells.push_back(resize(read_image(f), thumb, thumb));
-    }
-  }
-  write_grid(out / "grid.png", cells, int(cfg.expansion_factor + 1));
 }
 
 }  // namespace detail
@@ -375,32 +366,60 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     const auto settings = detail::run_settings(method, bound, data, cfg, seeds);
     const auto composition = settings["composition"].template get<std::string>();  // described once
     const fs::path out = cfg.output_dir;
-    const fs::path run_json = out / "run.json";
-    const fs::path jsonl = out / "manifest.jsonl";
-    detail::check_resume(out, settings, cfg.resume);
+    const RunPaths paths{out};
+    const Shard& shard = cfg.shard;
+    if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+      throw std::invalid_argument("expand: shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) +
+                                  " is not i/n with 0 <= i < n");
+    detail::check_resume(out, settings, cfg.resume || shard.sharded());  // --fresh: one-process runs
 
-    // 1. prototypes (before anything is written: K larger than a class fails here)
+    // 1. prototypes (before anything is written: K larger than a class fails
+    // here). One process computes them: the shards of a split run wait on the
+    // folder's lock for the first one's file; a resumed run reads its own.
     const auto tp = clock::now();
     // A schedule without guided steps (plain img2img) reads no prototypes.
     const bool guided = !method.schedule.steps().empty();
     using E = typename Composition::energy_type;
+    const bool needs_prototypes = !cfg.prototypes && guided && (E::reads_class_prototypes || E::reads_group_prototypes);
+    std::optional<detail::FileLock> lock;
     std::optional<RealFeatures> real;
-    if (!cfg.prototypes && guided && (E::reads_class_prototypes || E::reads_group_prototypes))
-      real = extract_real_features(bound.features, data, models.runtime, cfg.feature_image_size,
-                                   cfg.feature_batch_size);
-    report.prototypes = cfg.prototypes ? *cfg.prototypes
-                        : real         ? prototypes_of(method, *real, std::int64_t(classes.size()))
-                                       : Prototypes{};
+    std::optional<Prototypes> reused;
+    std::error_code ec;
+    const bool created = !fs::exists(out, ec);
+    try {
+      if (shard.sharded()) {
+        fs::create_directories(out);
+        lock.emplace(paths.lock(), "expand");
+        detail::check_resume(out, settings, true);  // another shard may have started it meanwhile
+      }
+      if (needs_prototypes && !(reused = detail::load_run_prototypes(out, settings)))
+        real = extract_real_features(bound.features, data, models.runtime, cfg.feature_image_size,
+                                     cfg.feature_batch_size);
+      report.prototypes = cfg.prototypes ? *cfg.prototypes
+                          : reused       ? *reused
+                          : real         ? prototypes_of(method, *real, std::int64_t(classes.size()))
+                                         : Prototypes{};
+    } catch (...) {
+      lock.reset();
+      if (created) {  // leave no trace of a run that never started
+        fs::remove(paths.lock(), ec);
+        fs::remove(out, ec);  // only when empty
+      }
+      throw;
+    }
     report.prototype_seconds = std::chrono::duration<double>(clock::now() - tp).count();
     GuidedSampler sampler(method, bound, report.prototypes, cfg.guidance);
 
     fs::create_directories(out);
-    detail::save_run_prototypes(out, report.prototypes, method, bound.features.name());
+    if (!lock) lock.emplace(paths.lock(), "expand");
+    detail::check_resume(out, settings, cfg.resume || shard.sharded());  // another process may have started it meanwhile
+    if (!reused) detail::save_run_prototypes(out, report.prototypes, method, bound.features.name(), settings);
     // Figure 5's map: the real features and the prototypes on their first two principal components.
     if (real && report.prototypes.class_level.defined() && real->features.size(0) >= 2)
       write_prototype_map(out / "prototypes_2d.csv",
                           project_prototypes_2d(real->features, real->labels, report.prototypes), classes);
-    // A run killed inside an atomic write leaves its temporary file behind.
+    // A process killed inside an atomic write leaves its temporary file
+    // behind; under the lock no live process has one.
     if (const auto n = detail::remove_stale_temporaries(out))
       std::cerr << "expand: removed " << n << " temporary file(s) of an interrupted run in '" << out.string() << "'\n";
     nlohmann::json run = nlohmann::json::object();
@@ -410,26 +429,44 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     run["torch_version"] = std::string(TORCH_VERSION);
     run["cpu_threads"] = describe_cpu_threads();
     run["keys"] = detail::run_keys(method, report.prototypes);
-    detail::write_file_atomic(run_json, run.dump(2), "expand");
+    if (shard.source != "none") run["launcher"] = shard.to_json();
+    // A shard writes run.json only when it starts the run; its own record is shards/run.<i>-of-<n>.json.
+    if (!shard.sharded() || !fs::exists(paths.run_json())) detail::write_file_atomic(paths.run_json(), run.dump(2), "expand");
+    nlohmann::json shard_run;
+    if (shard.sharded()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      shard_run = {{"settings", settings},
+                   {"shard", shard.to_json()},
+                   {"host", std::string(host)},
+                   {"pid", std::int64_t(::getpid())},
+                   {"device", models.runtime.device.str()},
+                   {"cpu_threads", describe_cpu_threads()},
+                   {"torch_version", std::string(TORCH_VERSION)}};
+      detail::write_file_atomic(paths.shard_run(shard.tag()), shard_run.dump(2), "expand");
+    }
+    lock.reset();
 
-    // 2. work list and resume state
-    std::set<std::pair<std::int64_t, std::int64_t>> done;
-    auto entries = read_manifest(jsonl);
-    for (const auto& e : entries)
-      if (fs::exists(out / e.file)) done.insert({e.seed_index, e.sample});
-    const std::int64_t total = std::int64_t(seeds) * cfg.expansion_factor;
+    // 2. this process' units, skipping what any process has recorded
+    const fs::path jsonl = shard.sharded() ? paths.shard_manifest(shard.tag()) : paths.manifest();
+    UnitLedger ledger(out);
+    ledger.refresh();
+    const std::int64_t total_run = std::int64_t(seeds) * cfg.expansion_factor;
+    const std::int64_t batches = (total_run + cfg.batch_size - 1) / cfg.batch_size;
+    std::int64_t total = 0;  // this shard's images
+    for (std::int64_t b = shard.index; b < batches; b += shard.count)
+      total += std::min(total_run, (b + 1) * cfg.batch_size) - b * cfg.batch_size;
     report.images_total = total;
-    const std::int64_t batches = (total + cfg.batch_size - 1) / cfg.batch_size;
     std::int64_t finished = 0;
     double sum_before = 0, sum_after = 0;
     std::int64_t n_energy = 0;
 
-    for (std::int64_t b = 0; b < batches; ++b) {
+    for (std::int64_t b = shard.index; b < batches; b += shard.count) {
       const auto first = b * cfg.batch_size;
-      const auto last = std::min(total, first + cfg.batch_size);
+      const auto last = std::min(total_run, first + cfg.batch_size);
+      ledger.refresh();
       bool all_done = true;
-      for (auto k = first; k < last; ++k)
-        all_done = all_done && done.count({k / cfg.expansion_factor, k % cfg.expansion_factor});
+      for (auto k = first; k < last; ++k) all_done = all_done && ledger.done(k / cfg.expansion_factor, k % cfg.expansion_factor);
       if (all_done) {
         finished += last - first;
         report.images_skipped += last - first;
@@ -461,6 +498,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
       std::vector<std::int64_t> guided_ts;
       for (const auto& r : result.records) guided_ts.push_back(r.timestep);
       std::vector<ManifestEntry> new_entries;
+      std::vector<Image> pictures;
       for (auto k = first; k < last; ++k) {
         const auto row = k - first;
         const auto s = k / cfg.expansion_factor;
@@ -481,7 +519,6 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
         for (const auto& r : result.records)
           for (const auto& n : r.nonfinite)
             if (n.row == row) e.nonfinite.push_back({r.timestep, n.iteration, n.what, n.action});
-        if (!e.nonfinite.empty()) ++report.images_nonfinite;
         if (!result.records.empty() && result.records.front().energy_before.defined()) {
           // Before and after the FIRST guided step, both measured at that step
           // (later steps of a multi-step schedule start from a guided latent).
@@ -497,13 +534,27 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
             ++n_energy;
           }
         }
-        write_png(out / e.file, to_image(result.images[row]));
-        if (!done.count({s, i})) new_entries.push_back(e);
+        new_entries.push_back(std::move(e));
+        pictures.push_back(to_image(result.images[row]));
       }
-      append_manifest(jsonl, new_entries);
-      for (const auto& e : new_entries) {
-        entries.push_back(e);
-        done.insert({e.seed_index, e.sample});
+      {
+        // Under the lock, after a last look at the manifests: an image another
+        // process has meanwhile recorded is neither written nor recorded again.
+        const detail::FileLock write_lock(paths.lock(), "expand");
+        ledger.refresh();
+        std::vector<ManifestEntry> record;
+        for (std::size_t r = 0; r < new_entries.size(); ++r) {
+          const auto& e = new_entries[r];
+          if (ledger.done(e.seed_index, e.sample)) continue;
+          write_png(out / e.file, pictures[r]);
+          if (!ledger.recorded(e.seed_index, e.sample)) record.push_back(e);
+        }
+        if (!record.empty()) {
+          fs::create_directories(jsonl.parent_path());
+          append_manifest(jsonl, record);
+        }
+        for (const auto& e : new_entries) ledger.add(e);
+        for (const auto& e : record) report.images_nonfinite += !e.nonfinite.empty();
       }
       finished += last - first;
       report.images_generated += last - first;
@@ -526,20 +577,27 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
       report.mean_energy_after = sum_after / double(n_energy);
     }
 
-    // 3. CSV manifest and image grid
-    std::sort(entries.begin(), entries.end(), [](const ManifestEntry& a, const ManifestEntry& b) {
-      return std::pair(a.seed_index, a.sample) < std::pair(b.seed_index, b.sample);
-    });
-    write_manifest_csv(out / "manifest.csv", entries);
-    for (const auto& e : entries) report.images_nonfinite_total += !e.nonfinite.empty();
-    run["summary"] = {{"images", entries.size()}, {"images_nonfinite_guidance", report.images_nonfinite_total}};
-    detail::write_file_atomic(run_json, run.dump(2), "expand");
+    // 3. the merge, by whichever process finds the run complete
+    {
+      const detail::FileLock merge_lock(paths.lock(), "expand");
+      if (shard.sharded()) {
+        shard_run["finished"] = {{"images_generated", report.images_generated},
+                                 {"images_skipped", report.images_skipped},
+                                 {"seconds", std::chrono::duration<double>(clock::now() - t0).count()}};
+        detail::write_file_atomic(paths.shard_run(shard.tag()), shard_run.dump(2), "expand");
+      }
+      const auto merged = merge_run(out, data, cfg.grid_seeds, /*require_complete=*/false);
+      report.merged = merged.complete;
+      report.images_nonfinite_total = merged.images_nonfinite;
+      if (!merged.complete)
+        std::cerr << "expand: " << shard.describe() << " has done its images; the run is not complete yet ("
+                  << merged.missing << "\n  ): the last shard to finish merges, or run the same command with `merge`\n";
+    }
     if (report.images_nonfinite_total)
-      std::cerr << "expand: " << report.images_nonfinite_total << " of " << entries.size()
-                << " images met a NaN or an infinity in guidance and kept the unguided latent of that step "
+      std::cerr << "expand: " << report.images_nonfinite_total << " images of the run"
+                << " met a NaN or an infinity in guidance and kept the unguided latent of that step "
                    "(manifest field \"nonfinite\")\n";
-    if (cfg.grid_seeds > 0) detail::write_run_grid(out, data, cfg, seeds);
-    report.manifest = jsonl;
+    report.manifest = paths.manifest();
     report.seconds = std::chrono::duration<double>(clock::now() - t0).count();
   }
   return report;
