@@ -102,9 +102,13 @@ TEST_CASE("UNetConfig rejects what it cannot build", "[unet][config]") {
   rejects_with("sample_size", {20000, 20000}, "'sample_size[0]'");
   rejects_with("transformer_layers_per_block", 65, "'transformer_layers_per_block'");
   rejects_with("transformer_layers_per_block", nlohmann::json::array(), "empty");
-  // Unknown keys are ignored, as diffusers does.
+  // An unknown key may change the output: refused by name. Metadata keys ("_…") are not settings.
   auto j = base;
   j["some_future_option"] = 1;
+  CHECK_THROWS_WITH(UNetConfig::from_json(j), Catch::Contains("unknown key 'some_future_option'"));
+  j = base;
+  j["_name_or_path"] = "anywhere";
+  j["dropout"] = 0.1;  // training only
   CHECK_NOTHROW(UNetConfig::from_json(j));
 }
 

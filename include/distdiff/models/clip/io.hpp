@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -80,10 +81,12 @@ Config clip_parse_config(const std::filesystem::path& dir) {
 
 template <class ModuleHolder>
 void clip_load_into(ModuleHolder& m, const std::filesystem::path& dir, std::vector<std::string> ignore,
-                    const distdiff::RuntimeOptions& opts) {
+                    const distdiff::RuntimeOptions& opts,
+                    std::function<std::string(const std::string&)> rename = {}) {
   LoadOptions lo;
   lo.strict = true;
   lo.ignore_unexpected = std::move(ignore);
+  lo.rename = std::move(rename);
   load_module(*m, clip_weights_path(dir), lo);
   m->to(opts.device, clip_compute_dtype(opts));
   m->eval();
@@ -124,13 +127,20 @@ inline void clip_save_folder(const torch::nn::Module& m, const nlohmann::json& c
 }  // namespace detail
 
 // transformers CLIPTextModel folder (e.g. SD's text_encoder/), or a CLIPModel folder.
+// transformers 5 saves a CLIPTextModel without the "text_model." prefix
+// (embeddings.*, encoder.*, final_layer_norm.*): both layouts load.
 inline ClipTextModel load_clip_text_model(const std::filesystem::path& dir,
                                           const distdiff::RuntimeOptions& opts = {}) {
   ClipTextModel m(detail::clip_parse_config<ClipTextConfig>(dir));
+  auto rename = [](const std::string& name) {
+    for (const char* top : {"embeddings.", "encoder.", "final_layer_norm."})
+      if (name.rfind(top, 0) == 0) return "text_model." + name;
+    return name;
+  };
   detail::clip_load_into(m, dir,
                          {"text_model.embeddings.position_ids", "text_projection.weight", "vision_model.",
                           "visual_projection.weight", "logit_scale"},
-                         opts);
+                         opts, rename);
   return m;
 }
 

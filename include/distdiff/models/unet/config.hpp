@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -205,14 +206,47 @@ struct UNetConfig {
       };
       require("act_fn", "silu");
       require("mid_block_type", "UNetMidBlock2DCrossAttn");
+      if (j.contains("mid_block_type") && j["mid_block_type"].is_null())
+        fail("unsupported mid_block_type = null (a UNet without a mid block; supported: \"UNetMidBlock2DCrossAttn\")");
       require("resnet_time_scale_shift", "default");
       require("time_embedding_type", "positional");
       require("only_cross_attention", false);
       require("dual_cross_attention", false);
-      for (const char* key : {"class_embed_type", "num_class_embeds", "addition_embed_type",
-                              "encoder_hid_dim", "time_cond_proj_dim", "projection_class_embeddings_input_dim"})
+      require("attention_type", "default");
+      require("resnet_skip_time_act", false);
+      require("resnet_out_scale_factor", 1.0);
+      require("class_embeddings_concat", false);
+      require("mid_block_only_cross_attention", false);
+      for (const char* key : {"class_embed_type", "num_class_embeds", "addition_embed_type", "encoder_hid_dim",
+                              "encoder_hid_dim_type", "time_cond_proj_dim", "projection_class_embeddings_input_dim",
+                              "timestep_post_act", "time_embedding_act_fn", "addition_time_embed_dim",
+                              "cross_attention_norm", "reverse_transformer_layers_per_block"})
         if (j.contains(key) && !j[key].is_null())
           fail(std::string("unsupported ") + key + " = " + j[key].dump() + " (must be null)");
+      if (j.contains("time_embedding_dim") && !j["time_embedding_dim"].is_null() &&
+          (c.block_out_channels.empty() || j["time_embedding_dim"] != nlohmann::json(c.time_embed_dim())))
+        fail("unsupported time_embedding_dim = " + j["time_embedding_dim"].dump() +
+             " (supported: null or block_out_channels[0] * 4)");
+      // Every other key would be silently ignored: a key this reader does not
+      // know may change the output, so it is refused by name. Keys starting
+      // with "_" are metadata; dropout and addition_embed_type_num_heads do not
+      // change inference here.
+      static const std::set<std::string> known{
+          "sample_size", "in_channels", "out_channels", "center_input_sample", "flip_sin_to_cos", "freq_shift",
+          "down_block_types", "up_block_types", "block_out_channels", "layers_per_block", "downsample_padding",
+          "mid_block_scale_factor", "norm_num_groups", "norm_eps", "cross_attention_dim", "use_linear_projection",
+          "upcast_attention", "conv_in_kernel", "conv_out_kernel", "num_attention_heads", "attention_head_dim",
+          "transformer_layers_per_block", "act_fn", "mid_block_type", "resnet_time_scale_shift",
+          "time_embedding_type", "only_cross_attention", "dual_cross_attention", "attention_type",
+          "resnet_skip_time_act", "resnet_out_scale_factor", "class_embeddings_concat",
+          "mid_block_only_cross_attention", "class_embed_type", "num_class_embeds", "addition_embed_type",
+          "encoder_hid_dim", "encoder_hid_dim_type", "time_cond_proj_dim", "projection_class_embeddings_input_dim",
+          "timestep_post_act", "time_embedding_act_fn", "addition_time_embed_dim", "cross_attention_norm",
+          "reverse_transformer_layers_per_block", "time_embedding_dim", "dropout", "addition_embed_type_num_heads"};
+      for (const auto& [key, value] : j.items())
+        if (!key.empty() && key[0] != '_' && !known.count(key))
+          fail("unknown key '" + key + "' = " + value.dump() +
+               " (not a UNet2DConditionModel setting this reader implements; it may change the output)");
     } catch (const nlohmann::json::exception& e) {
       fail(std::string("malformed field: ") + e.what());
     }
