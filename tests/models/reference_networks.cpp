@@ -63,6 +63,7 @@ fs::path scratch_copy(const std::string& name) {
   const char* base = std::getenv("DISTDIFF_TEST_TMP");
   const auto dir = (base ? fs::path(base) : fs::temp_directory_path()) / ("distdiff_golden_" + name);
   fs::remove_all(dir);
+  fs::create_directories(dir);
   fs::copy(golden_dir(), dir, fs::copy_options::recursive);
   return dir;
 }

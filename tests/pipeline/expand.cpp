@@ -63,6 +63,11 @@ TEST_CASE("expand writes PNGs per class, a manifest with provenance, a CSV, run.
   CHECK(count_lines(out / "manifest.jsonl") == 16);
   CHECK(count_lines(out / "manifest.csv") == 17);
   CHECK(fs::exists(out / "run.json"));
+  // The toolchain that built this binary (Debian's LibTorch 1.13 or the PyPI wheel's 2.x).
+  const auto toolchain = nlohmann::json::parse(std::ifstream(out / "run.json"))["toolchain"];
+  CHECK(toolchain["libtorch"] == std::string(TORCH_VERSION));
+  CHECK(toolchain["compiler"].get<std::string>().find(__VERSION__) != std::string::npos);
+  CHECK(toolchain.contains("cuda"));
   CHECK(fs::exists(out / "grid.png"));
   for (const auto& c : data.class_names()) CHECK(fs::exists(out / c / ("0_0.png")) + fs::exists(out / c) >= 1);
   const auto entries = read_manifest(out / "manifest.jsonl");

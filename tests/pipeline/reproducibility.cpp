@@ -3,6 +3,7 @@
 // 2 LibTorch threads agree up to float rounding (a tested bound), and exactly
 // with oneDNN off.
 #include <catch2/catch.hpp>
+#include <torch/version.h>
 
 #include <fstream>
 #include <map>
@@ -76,7 +77,10 @@ int max_pixel_difference(const fs::path& a, const fs::path& b) {
 // relative, and a pixel moves by at most 2 levels of 255 where a value sits on
 // a rounding boundary. With oneDNN off (at::globalContext().setUserEnabledMkldnn
 // (false)) the runs are byte-identical: that is the cause, and the switch to
-// use where bit-identity across thread counts matters more than speed.
+// use where bit-identity across thread counts matters more than speed — on
+// LibTorch 1.13. LibTorch 2.x (scripts/toolchain-pypi.sh) splits more of its
+// CPU kernels by thread count: there oneDNN off still leaves rounding
+// differences, as small as with it on.
 TEST_CASE("the same seed gives byte-identical PNGs and manifests across runs; 1 vs 2 threads up to rounding",
           "[pipeline][reproducibility]") {
   const auto base = fresh_dir("repro", "threads");
@@ -113,7 +117,11 @@ TEST_CASE("the same seed gives byte-identical PNGs and manifests across runs; 1 
   } no_onednn;
   const auto one_plain = expand_with_threads(1, base / "one_no_onednn");
   const auto two_plain = expand_with_threads(2, base / "two_no_onednn");
+#if TORCH_VERSION_MAJOR < 2
   CHECK(one_plain == two_plain);
+#else
+  CHECK(max_pixel_difference(base / "one_no_onednn", base / "two_no_onednn") <= 2);
+#endif
 }
 
 }  // namespace DISTDIFF_UNITY_ID

@@ -52,6 +52,7 @@
 #include "distdiff/concepts/dataset.hpp"
 #include "distdiff/core/image.hpp"
 #include "distdiff/core/threads.hpp"
+#include "distdiff/core/toolchain.hpp"
 #include "distdiff/data/transforms/random_horizontal_flip.hpp"
 #include "distdiff/data/transforms/random_rotation.hpp"
 #include "distdiff/data/detail/random.hpp"
@@ -427,6 +428,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
     run["provenance"] = cfg.extra_provenance;
     run["distdiff_version"] = "0.1.0";
     run["torch_version"] = std::string(TORCH_VERSION);
+    run["toolchain"] = describe_toolchain();
     run["cpu_threads"] = describe_cpu_threads();
     run["keys"] = detail::run_keys(method, report.prototypes);
     if (shard.source != "none") run["launcher"] = shard.to_json();

@@ -64,7 +64,7 @@ inline std::pair<torch::Tensor, torch::Tensor> principal_plane(const torch::Tens
   const auto centred = rows - mean;
   // The covariance's eigenvectors, largest eigenvalues last (eigh's order).
   const auto cov = centred.t().mm(centred) / double(std::max<std::int64_t>(1, rows.size(0) - 1));
-  const auto [values, vectors] = torch::linalg::eigh(cov, "L");
+  const auto [values, vectors] = at::linalg_eigh(cov, "L");  // torch::linalg (C++ frontend) is gone from LibTorch 2.x
   auto axes = torch::stack({vectors.select(1, D - 1), vectors.select(1, std::max<std::int64_t>(0, D - 2))});
   for (std::int64_t a = 0; a < 2; ++a) {
     const auto row = axes[a];

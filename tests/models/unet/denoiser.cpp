@@ -54,7 +54,8 @@ Inputs inputs(std::int64_t batch = 2, std::int64_t side = 8) {
 
 // True when some node reachable from `root` is the checkpoint function.
 bool graph_has_checkpoint(const torch::Tensor& out) {
-  std::vector<std::shared_ptr<torch::autograd::Node>> stack{out.grad_fn()};
+  // grad_fn() is a std::shared_ptr in LibTorch 1.x and a c10::intrusive_ptr in 2.x.
+  std::vector<std::decay_t<decltype(out.grad_fn())>> stack{out.grad_fn()};
   std::set<torch::autograd::Node*> seen;
   while (!stack.empty()) {
     auto node = stack.back();

@@ -69,6 +69,25 @@ struct ClipEncoderOptions {
 };
 
 // Multi-head self-attention (transformers CLIPAttention).
+namespace detail {
+// The explicit attention of the LibTorch 1.x path (and the reference the fused
+// path is tested against): q, k, v [B, heads, L, d]; softmax in float32 for
+// fp16/bf16 inputs, in the input's precision otherwise; causal: position i
+// attends to positions <= i only.
+inline torch::Tensor clip_attention_math(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                         bool causal) {
+  const auto L = q.size(2);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  const auto softmax_dtype = clip_is_reduced(q.scalar_type()) ? torch::kFloat : q.scalar_type();
+  auto scores = torch::matmul(q * scale, k.transpose(-1, -2)).to(softmax_dtype);
+  if (causal) {
+    auto mask = torch::ones({L, k.size(2)}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
+    scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+  }
+  return torch::matmul(torch::softmax(scores, -1).to(v.scalar_type()), v);
+}
+}  // namespace detail
+
 struct ClipAttentionImpl : torch::nn::Module {
   std::int64_t embed_dim;
   std::int64_t num_heads;
@@ -95,18 +114,10 @@ struct ClipAttentionImpl : torch::nn::Module {
     auto q = heads(q_proj->forward(x));
     auto k = heads(k_proj->forward(x));
     auto v = heads(v_proj->forward(x));
-    torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-    out = at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
+    const auto out = at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
 #else
-    // Softmax in float32 for fp16/bf16 inputs, in the input's precision otherwise.
-    const auto softmax_dtype = detail::clip_is_reduced(q.scalar_type()) ? torch::kFloat : q.scalar_type();
-    auto scores = torch::matmul(q * scale, k.transpose(-1, -2)).to(softmax_dtype);
-    if (causal) {
-      auto mask = torch::ones({L, L}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
-      scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
-    }
-    out = torch::matmul(torch::softmax(scores, -1).to(v.scalar_type()), v);
+    const auto out = detail::clip_attention_math(q, k, v, causal);
 #endif
     return out_proj->forward(out.transpose(1, 2).reshape({B, L, embed_dim}));
   }

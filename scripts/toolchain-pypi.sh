@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The second toolchain: distdiff built against the LibTorch inside PyPI's
+# `torch` wheel (pinned below: LibTorch 2.x, compiled with CUDA), in its own
+# virtual environment and build folder, beside the default Debian LibTorch 1.13
+# build (scripts/test.sh). The CPU test suite runs there too; the 2.x branches
+# (fused scaled_dot_product_attention, CUDA devices) are the ones compiled.
+#
+#   bash scripts/toolchain-pypi.sh                 # venv + configure + build + CTest
+#   bash scripts/toolchain-pypi.sh --target test_models_unet   # one target, then CTest on what is built
+#   TORCH_PIN=torch==2.15.0 VENV=/opt/distdiff-torch BUILD=build-pypi bash scripts/toolchain-pypi.sh
+#
+# Needs what scripts/install-deps.sh installs (g++, CMake, the header-only
+# libraries), python3-venv, and for CUDA the toolkit (nvcc; no GPU needed to
+# build). Without nvcc the wheel's CUDA libraries still link; nothing is
+# compiled by nvcc here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TORCH_PIN="${TORCH_PIN:-torch==2.15.0}"
+VENV="${VENV:-build-pypi/venv}"
+BUILD="${BUILD:-build-pypi}"
+TARGET=()
+if [ "${1:-}" = "--target" ]; then TARGET=(--target "$2"); fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  "$VENV/bin/pip" install -q "$TORCH_PIN"
+fi
+SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+PREFIX=$("$VENV/bin/python" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+echo "toolchain: $("$VENV/bin/python" -c 'import torch; print("LibTorch", torch.__version__, "CUDA", torch.version.cuda)')"
+
+# The wheel's libtorch_cuda needs the CUDA, cuDNN and NCCL libraries of the
+# nvidia-* wheels beside it (newer than a system NCCL): the linker is pointed
+# at them, and the binaries find them at run time through their rpath.
+NV_LIBS=$(ls -d "$SITE"/nvidia/*/lib 2>/dev/null | paste -sd: || true)
+LINK_FLAGS=""
+if [ -n "$NV_LIBS" ]; then LINK_FLAGS="-Wl,-rpath-link,$NV_LIBS -Wl,-rpath,$NV_LIBS"; fi
+CUDA_ARGS=()
+if command -v nvcc >/dev/null; then CUDA_ARGS=(-DCMAKE_CUDA_COMPILER="$(command -v nvcc)"); fi
+# No GPU to probe here: the CUDA architectures are named (A100, H100), and the
+# wheel's libc10 is named, since find_library would take Debian's first.
+export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-8.0;9.0}"
+source scripts/cpu-env.sh
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
+  -Dc10_LIBRARY="$PREFIX/../../lib/libc10.so" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" "${CUDA_ARGS[@]}" >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" "${TARGET[@]}"
+if [ ${#TARGET[@]} -eq 0 ]; then
+  ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 900
+else
+  "$BUILD/tests/$2"
+fi
