@@ -500,7 +500,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
       std::vector<std::int64_t> guided_ts;
       for (const auto& r : result.records) guided_ts.push_back(r.timestep);
       std::vector<ManifestEntry> new_entries;
-      std::vector<Image> pictures;
+      std::vector<std::vector<std::uint8_t>> pngs;  // encoded outside the folder's lock
       for (auto k = first; k < last; ++k) {
         const auto row = k - first;
         const auto s = k / cfg.expansion_factor;
@@ -537,7 +537,7 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
           }
         }
         new_entries.push_back(std::move(e));
-        pictures.push_back(to_image(result.images[row]));
+        pngs.push_back(encode_png(to_image(result.images[row])));
       }
       {
         // Under the lock, after a last look at the manifests: an image another
@@ -548,7 +548,8 @@ ExpandReport expand(const Composition& method, const Models& models, const Data&
         for (std::size_t r = 0; r < new_entries.size(); ++r) {
           const auto& e = new_entries[r];
           if (ledger.done(e.seed_index, e.sample)) continue;
-          write_png(out / e.file, pictures[r]);
+          detail::write_file_atomic(out / e.file, {reinterpret_cast<const char*>(pngs[r].data()), pngs[r].size()},
+                                    "expand");
           if (!ledger.recorded(e.seed_index, e.sample)) record.push_back(e);
         }
         if (!record.empty()) {
