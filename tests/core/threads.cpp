@@ -4,10 +4,14 @@
 // applying its count to LibTorch.
 #include <catch2/catch.hpp>
 
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <initializer_list>
@@ -15,9 +19,11 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "distdiff/core/cpu_allocation.hpp"
 #include "distdiff/core/threads.hpp"
+#include "support/openblas_start.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace distdiff;
@@ -90,6 +96,15 @@ std::string stat_file(const std::map<int, long>& busy) {
   for (const auto& [cpu, ticks] : busy)
     s += "cpu" + std::to_string(cpu) + " " + std::to_string(ticks) + " 0 0 1000 0 0 0 0 0 0\n";
   return s + "intr 1 2 3\nctxt 5\n";
+}
+
+// Whether /proc/cpuinfo lists `flag` for the first CPU.
+bool cpu_flag(const std::string& flag) {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) return (line + " ").find(" " + flag + " ") != std::string::npos;
+  return false;
 }
 
 }  // namespace
@@ -249,21 +264,71 @@ TEST_CASE("openblas_kernel_hint names OPENBLAS_CORETYPE only for generic kernels
   CHECK(openblas_kernel_hint("SkylakeX").empty());
   CHECK(openblas_kernel_hint("Haswell").empty());
   CHECK(openblas_kernel_hint("").empty());   // not OpenBLAS
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  bool avx2 = false;
-  while (std::getline(cpuinfo, line))
-    if (line.rfind("flags", 0) == 0) {
-      avx2 = line.find(" avx2") != std::string::npos;
-      break;
-    }
+  CHECK(better_openblas_core("SkylakeX").empty());
+  const bool avx2 = cpu_flag("avx2");
+  const bool avx512 = cpu_flag("avx512f") && cpu_flag("avx512bw");
   const auto hint = openblas_kernel_hint("Prescott");
   CHECK(hint.empty() == !avx2);
   if (avx2) CHECK_THAT(hint, Catch::Contains("OPENBLAS_CORETYPE=") && Catch::Contains("Prescott"));
+  CHECK(better_openblas_core("Prescott") == (avx512 ? "SKYLAKEX" : avx2 ? "HASWELL" : ""));
   const auto core = openblas_core_name();   // this process: LibTorch's BLAS
   INFO("OpenBLAS core: " << core);
   if (const char* forced = std::getenv("OPENBLAS_CORETYPE"); forced && !core.empty())
     CHECK(openblas_kernel_hint().empty());
+}
+
+// Run by the next test in a process of its own, started without
+// OPENBLAS_CORETYPE: what OpenBLAS chose at load time (recorded by
+// tests/main.cpp), then what set_cpu_threads() in main left.
+TEST_CASE("openblas child: set_cpu_threads selects the kernels", "[.openblas_child]") {
+  const auto before = test::openblas_core_at_start();
+  const bool keep = std::getenv("DISTDIFF_KEEP_OPENBLAS_CORE") != nullptr;
+  const auto expected = keep ? std::string() : better_openblas_core(before);
+  set_cpu_threads(1);   // a second call changes nothing
+  const auto after = openblas_core_name();
+  INFO("OpenBLAS kernels: " << before << " at load, " << after << " after set_cpu_threads");
+  if (expected.empty()) {
+    CHECK(after == before);
+    CHECK(std::getenv("OPENBLAS_CORETYPE") == nullptr);
+  } else {
+    CHECK(after != before);
+    CHECK(std::string(std::getenv("OPENBLAS_CORETYPE")) == expected);   // children start with it
+    CHECK(openblas_kernel_hint().empty());
+  }
+  // The switched kernels compute: float32 GEMMs of several shapes against float64.
+  for (const auto& [m, k, n] : {std::tuple{257, 130, 65}, std::tuple{64, 1024, 1024}, std::tuple{3, 7, 5}}) {
+    const auto a = at::randn({m, k});
+    const auto b = at::randn({k, n});
+    const auto ref = at::mm(a.to(at::kDouble), b.to(at::kDouble));
+    const double err = (at::mm(a, b).to(at::kDouble) - ref).abs().max().item<double>();
+    INFO(m << "x" << k << " @ " << k << "x" << n << ": max error " << err);
+    CHECK(err < 1e-4 * std::sqrt(double(k)) * 4);
+  }
+}
+
+TEST_CASE("set_cpu_threads moves OpenBLAS off its generic kernels in a process started without OPENBLAS_CORETYPE",
+          "[core][threads]") {
+  if (openblas_core_name().empty()) {
+    WARN("LibTorch's BLAS is not OpenBLAS here: nothing to select");
+    return;
+  }
+  for (const bool keep : {false, true}) {
+    INFO((keep ? "with" : "without") << " DISTDIFF_KEEP_OPENBLAS_CORE=1");
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::unsetenv("OPENBLAS_CORETYPE");
+      if (keep) ::setenv("DISTDIFF_KEEP_OPENBLAS_CORE", "1", 1);
+      else ::unsetenv("DISTDIFF_KEEP_OPENBLAS_CORE");
+      execl("/proc/self/exe", "test_core", "openblas child: set_cpu_threads selects the kernels", nullptr);
+      _exit(127);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);   // Catch's exit code: the number of failed assertions
+  }
 }
 
 TEST_CASE("The governor lowers the thread count under load and restores it when the load goes", "[core][threads]") {

@@ -20,7 +20,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 
 #include "distdiff/core/cpu_allocation.hpp"
 
@@ -107,8 +109,78 @@ inline CpuGovernor& cpu_governor() {
 
 }  // namespace detail
 
+// The OpenBLAS kernel set in use ("Prescott", "Haswell", "SkylakeX", ...), or
+// "" when LibTorch's BLAS is not OpenBLAS.
+inline std::string openblas_core_name() {
+  using CoreName = char* (*)();
+  const auto f = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  const char* name = f ? f() : nullptr;
+  return name ? std::string(name) : std::string();
+}
+
+// The OPENBLAS_CORETYPE value this CPU should run ("SKYLAKEX" with AVX-512,
+// "HASWELL" with AVX2) when OpenBLAS runs its generic "Prescott" kernels:
+// Debian 12's OpenBLAS 0.3.21 does not know some newer models and falls back
+// to them, 1.7-1.9x slower (docs/performance.md). "" when nothing is to gain.
+inline std::string better_openblas_core(const std::string& core) {
+  if (core != "Prescott" && core != "prescott") return {};
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return "SKYLAKEX";
+  if (__builtin_cpu_supports("avx2")) return "HASWELL";
+  return {};
+}
+
+namespace detail {
+// OpenBLAS (DYNAMIC_ARCH builds) picks its kernel table once, when it is
+// loaded: gotoblas_dynamic_init() reads OPENBLAS_CORETYPE or detects the CPU.
+// Both entry points are exported; quit + init with the variable set picks the
+// table again, exactly as a start with the variable would have. Only safe
+// while no BLAS call is running, so it runs once, from set_cpu_threads().
+inline std::string switch_openblas_core(const std::string& to) {
+  using Fn = void (*)();
+  const auto quit = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit"));
+  const auto init = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init"));
+  if (!quit || !init) return openblas_core_name();
+  ::setenv("OPENBLAS_CORETYPE", to.c_str(), 1);  // child processes start with it
+  quit();
+  init();
+  return openblas_core_name();
+}
+}  // namespace detail
+
+// Moves OpenBLAS from its generic kernels to the ones this CPU supports
+// (better_openblas_core), so that a binary run without scripts/cpu-env.sh is
+// as fast as one run with it. Nothing happens when OPENBLAS_CORETYPE is set
+// (the user's choice, or cpu-env.sh's), when LibTorch's BLAS is not OpenBLAS
+// (PyPI's wheels use MKL) or when OpenBLAS already runs a CPU-specific set;
+// DISTDIFF_KEEP_OPENBLAS_CORE=1 turns it off. Runs once per process, from
+// set_cpu_threads(), which programs call before any work. Returns the kernel
+// set in use.
+inline std::string select_openblas_kernels() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("OPENBLAS_CORETYPE")) return;
+    if (const char* keep = std::getenv("DISTDIFF_KEEP_OPENBLAS_CORE"); keep && std::string(keep) == "1") return;
+    if (const auto better = better_openblas_core(openblas_core_name()); !better.empty())
+      detail::switch_openblas_core(better);
+  });
+  return openblas_core_name();
+}
+
+// A hint when OpenBLAS still runs its generic kernels on a CPU with AVX2 /
+// AVX-512 (select_openblas_kernels() was turned off or could not switch):
+// the variable that selects the right ones. Empty when nothing is to gain.
+inline std::string openblas_kernel_hint(const std::string& core = openblas_core_name()) {
+  const auto better = better_openblas_core(core);
+  if (better.empty()) return {};
+  return std::string("OpenBLAS runs its generic ") + core + " kernels on this CPU; export OPENBLAS_CORETYPE=" + better +
+         " (or source scripts/cpu-env.sh) for about 1.7x faster CPU runs";
+}
+
 // Sets the threads from the allocation (n > 0: exactly n) and returns them.
+// The first call also selects OpenBLAS' kernels for this CPU (select_openblas_kernels).
 inline int set_cpu_threads(int n = 0) {
+  select_openblas_kernels();
   detail::cpu_governor().configure(resolve_cpu_threads(n));
   return detail::cpu_governor().allocation().threads;
 }
@@ -123,30 +195,6 @@ inline CpuAllocation cpu_allocation() { return detail::cpu_governor().allocation
 inline int cpu_thread_changes() { return detail::cpu_governor().changes(); }
 
 // One line for logs: "2 threads (affinity mask, adaptive up to 2)".
-// The OpenBLAS kernel set in use ("Prescott", "Haswell", "SkylakeX", ...), or
-// "" when LibTorch's BLAS is not OpenBLAS.
-inline std::string openblas_core_name() {
-  using CoreName = char* (*)();
-  const auto f = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  const char* name = f ? f() : nullptr;
-  return name ? std::string(name) : std::string();
-}
-
-// A hint when OpenBLAS runs its generic kernels on a CPU with AVX2/AVX-512
-// (Debian 12's OpenBLAS 0.3.21 does not know some newer models): the variable
-// that selects the right ones (read at load time, so it must be set before the
-// program starts; scripts/cpu-env.sh sets it). Empty when nothing is to gain.
-inline std::string openblas_kernel_hint(const std::string& core = openblas_core_name()) {
-  if (core != "Prescott" && core != "prescott") return {};
-  __builtin_cpu_init();
-  const char* better = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") ? "SKYLAKEX"
-                       : __builtin_cpu_supports("avx2")                                       ? "HASWELL"
-                                                                                              : nullptr;
-  if (!better) return {};
-  return std::string("OpenBLAS runs its generic ") + core + " kernels on this CPU; export OPENBLAS_CORETYPE=" + better +
-         " (or source scripts/cpu-env.sh) for about 1.7x faster CPU runs";
-}
-
 inline std::string describe_cpu_threads() {
   const auto a = cpu_allocation();
   std::string s = std::to_string(a.threads) + (a.threads == 1 ? " thread (" : " threads (") + a.source;
