@@ -105,6 +105,32 @@ TEST_CASE("scaled_dot_product_attention equals the explicit form", "[unet][atten
   CHECK(torch::allclose(nnm::attention_math(q, k, v, true).to(torch::kFloat64), ref, 1e-5, 1e-6));
 }
 
+TEST_CASE("attention_math in query blocks equals whole-score attention, values and gradients", "[unet][attention]") {
+  torch::manual_seed(5);
+  // [B, h, N, d] with N = 11 queries, M = 9 keys: blocks of 1, 3 (11 = 3 + 3 + 3 + 2) and all rows.
+  auto q = torch::randn({2, 3, 11, 4}, torch::kFloat64).requires_grad_(true);
+  auto k = torch::randn({2, 3, 9, 4}, torch::kFloat64).requires_grad_(true);
+  auto v = torch::randn({2, 3, 9, 4}, torch::kFloat64).requires_grad_(true);
+  const auto w = torch::randn({2, 3, 11, 4}, torch::kFloat64);
+  const auto ref = torch::softmax(q.matmul(k.transpose(-1, -2)) / 2.0, -1).matmul(v);
+  const auto ref_grads = torch::autograd::grad({(ref * w).sum()}, {q, k, v});
+  const std::int64_t per_row = 2 * 3 * 9;   // score elements of one query row across the batch
+  for (const std::int64_t max_elements : {std::int64_t{1}, per_row, 3 * per_row, 11 * per_row, nnm::kAttentionScoreBlock}) {
+    INFO("max_score_elements " << max_elements);
+    const auto out = nnm::attention_math(q, k, v, false, max_elements);
+    REQUIRE(out.sizes() == ref.sizes());
+    CHECK(torch::allclose(out, ref, 1e-12, 1e-13));
+    const auto grads = torch::autograd::grad({(out * w).sum()}, {q, k, v});
+    for (std::size_t i = 0; i < grads.size(); ++i) CHECK(torch::allclose(grads[i], ref_grads[i], 1e-11, 1e-12));
+  }
+  // float32 at SD's first-level size: blocks give the same rows as one block.
+  torch::NoGradGuard no_grad;
+  const auto qf = torch::randn({2, 8, 1024, 40}), kf = torch::randn({2, 8, 1024, 40}), vf = torch::randn({2, 8, 1024, 40});
+  const auto whole = nnm::attention_math(qf, kf, vf, false, 2 * 8 * 1024 * 1024);
+  const auto blocked = nnm::attention_math(qf, kf, vf);   // 128 queries per block
+  CHECK((whole - blocked).abs().max().item<double>() < 1e-6);
+}
+
 TEST_CASE("GEGLU feed-forward and transformer block shapes", "[unet][attention]") {
   torch::manual_seed(3);
   torch::NoGradGuard ng;

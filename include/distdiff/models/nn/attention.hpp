@@ -11,17 +11,27 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace distdiff::models::nn {
 
-// The explicit form: q [B, h, N, d], k/v [B, h, M, d] -> [B, h, N, d].
-// upcast: q k^T and the softmax in float32 (diffusers' upcast_attention).
-inline torch::Tensor attention_math(const torch::Tensor& q, const torch::Tensor& k,
-                                    const torch::Tensor& v, bool upcast = false) {
+// Score elements per query block of the explicit form (8 MB in float32).
+// Larger score tensors are computed block by block: a buffer this size is
+// served again from the allocator's heap, while one beyond glibc's mmap
+// threshold (32 MB at most) is fresh pages every time, faulted in and zeroed
+// by the kernel. At 4096 tokens (SD's 64x64 latent) whole-score attention
+// spends about a third of its time there (docs/performance.md). Every query's
+// row is computed by the same kernels either way.
+inline constexpr std::int64_t kAttentionScoreBlock = std::int64_t{1} << 21;
+
+namespace detail {
+inline torch::Tensor attention_block(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     bool upcast) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   const auto dtype = q.scalar_type();
   auto qq = (upcast ? q.to(torch::kFloat32) : q) * scale;
@@ -30,6 +40,27 @@ inline torch::Tensor attention_math(const torch::Tensor& q, const torch::Tensor&
   auto probs = torch::softmax(scores, -1);
   if (upcast) probs = probs.to(dtype);
   return torch::matmul(probs, v);
+}
+}  // namespace detail
+
+// The explicit form: q [..., N, d], k/v [..., M, d] -> [..., N, d], in blocks
+// of queries whose scores hold at most `max_score_elements` (at least one
+// query per block).
+// upcast: q k^T and the softmax in float32 (diffusers' upcast_attention).
+inline torch::Tensor attention_math(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                    bool upcast = false, std::int64_t max_score_elements = kAttentionScoreBlock) {
+  const auto N = q.size(-2), M = k.size(-2);
+  const auto batch = q.numel() / std::max<std::int64_t>(1, N * q.size(-1));
+  const auto rows = std::max<std::int64_t>(1, max_score_elements / std::max<std::int64_t>(1, batch * M));
+  if (rows >= N) return detail::attention_block(q, k, v, upcast);
+  // Contiguous once: the blocks' matmuls then fold [..., N, d] into a batch of
+  // matrices without copying (a transposed view, as from split_heads, would be
+  // copied again for every block).
+  const auto qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+  std::vector<torch::Tensor> parts;
+  for (std::int64_t start = 0; start < N; start += rows)
+    parts.push_back(detail::attention_block(qc.narrow(-2, start, std::min(rows, N - start)), kc, vc, upcast));
+  return torch::cat(parts, -2);
 }
 
 // q [B, h, N, d], k/v [B, h, M, d] -> [B, h, N, d], scale 1/sqrt(d).

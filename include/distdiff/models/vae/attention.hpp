@@ -20,13 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "distdiff/models/nn/attention.hpp"
+
 namespace distdiff::models::vae {
 
 class AttentionImpl : public torch::nn::Module {
  public:
   // Above this many attention-score elements, the reference path processes
-  // the queries in slices to bound its memory (same result).
-  static constexpr std::int64_t kMaxScoreElements = std::int64_t{1} << 26;
+  // the queries in slices (same result): the UNet's block size, which keeps
+  // the score buffers in the allocator's heap (nn::kAttentionScoreBlock).
+  static constexpr std::int64_t kMaxScoreElements = models::nn::kAttentionScoreBlock;
 
   AttentionImpl(std::int64_t channels, std::int64_t groups, double eps = 1e-6) : channels_(channels) {
     if (channels < 1 || groups < 1 || channels % groups != 0)
