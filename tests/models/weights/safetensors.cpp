@@ -5,6 +5,8 @@
 #include "distdiff/models/weights/safetensors.hpp"
 #include "support/temp_dir.hpp"
 
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -420,6 +422,34 @@ TEST_CASE("safetensors: mutated files parse or throw runtime_error, never crash"
   INFO("accepted " << accepted << ", rejected " << rejected);
   REQUIRE(accepted + rejected == 3000);
   REQUIRE(rejected > 2000);
+}
+
+TEST_CASE("safetensors: releasing a view's pages maps the file's bytes again; copies are left alone",
+          "[weights][safetensors]") {
+  distdiff::test::TempDir dir;
+  const auto path = dir / "pages.safetensors";
+  const auto page = static_cast<std::int64_t>(::sysconf(_SC_PAGESIZE)) / 4;   // float32 elements per page
+  const auto big = torch::arange(6 * page, torch::kFloat32);
+  const auto small = torch::full({5}, 3.5f);
+  save_safetensors(path, {{"big", big}, {"small", small}});
+  const auto file = SafetensorsFile::open(path);
+  auto view = file.tensor("big");
+  auto neighbour = file.tensor("small");
+  REQUIRE(torch::equal(view, big));
+  // Writes to a view stay in this process (the mapping is private) until its pages are released.
+  view.fill_(-1.0f);
+  neighbour.fill_(-2.0f);
+  distdiff::models::detail::st_release_view_pages(view);
+  // Every page wholly inside the tensor maps the file again; at most the partial pages at its ends keep the write.
+  const auto restored = view.eq(big).sum().item<std::int64_t>();
+  CHECK(restored >= 4 * page);
+  CHECK(view.eq(-1.0f).sum().item<std::int64_t>() == 6 * page - restored);
+  CHECK(torch::equal(neighbour, torch::full({5}, -2.0f)));   // the neighbour's bytes are not touched
+  CHECK(torch::equal(file.tensor("small"), torch::full({5}, -2.0f)));   // same mapping, same bytes
+  // A tensor that owns its memory keeps its values.
+  auto owned = torch::full({6 * page}, 9.0f);
+  distdiff::models::detail::st_release_view_pages(owned);
+  CHECK(torch::equal(owned, torch::full({6 * page}, 9.0f)));
 }
 
 }  // namespace DISTDIFF_UNITY_ID

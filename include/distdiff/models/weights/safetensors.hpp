@@ -9,6 +9,7 @@
 //   distdiff::models::save_safetensors("out.safetensors", all, {{"format", "pt"}});
 #include "distdiff/models/weights/safetensors_format.hpp"
 
+#include <c10/core/CPUAllocator.h>
 #include <torch/torch.h>
 
 #include <fcntl.h>
@@ -187,6 +188,29 @@ class SafetensorsFile {
   StHeader header_;
   std::map<std::string, std::size_t> index_;
 };
+
+namespace detail {
+
+// Drops the pages of a tensor returned by SafetensorsFile::tensor() (a view of
+// the private file mapping) from this process' memory, once its bytes are no
+// longer needed: MADV_DONTNEED on a private file mapping unmaps them, and a
+// later read maps the file's bytes again (a write made to the view is lost).
+// Only pages wholly inside the tensor's bytes are touched, so the neighbouring
+// tensors keep theirs. Tensors that own their memory (copies) are left alone.
+// load_module() calls it after copying each tensor into the module, so loading
+// holds the module plus about one tensor of the file instead of the whole file.
+inline void st_release_view_pages(const torch::Tensor& t) {
+  if (!t.defined() || !t.device().is_cpu() || !t.is_contiguous() || t.nbytes() == 0) return;
+  const auto& data = t.storage().data_ptr();
+  if (data.get_deleter() == c10::GetDefaultCPUAllocator()->raw_deleter()) return;   // owns its memory
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto first = reinterpret_cast<std::uintptr_t>(t.data_ptr());
+  const auto begin = (first + page - 1) / page * page;
+  const auto end = (first + t.nbytes()) / page * page;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+}  // namespace detail
 
 // Every tensor of a file. Floating-point tensors are converted to
 // `float_dtype` when it is given (e.g. kFloat32 to upcast F16/BF16 weights

@@ -93,14 +93,11 @@ inline std::map<std::string, torch::Tensor> state_dict(const torch::nn::Module& 
   return out;
 }
 
-// Copies `tensors` into the module's parameters and buffers, converting to
-// each slot's own device and dtype. Everything is checked before anything is
-// copied: a shape mismatch, two names landing on one slot, or (strict)
-// missing/unexpected names throw ONE std::runtime_error and leave the module
-// unchanged.
-inline LoadReport load_state_dict(torch::nn::Module& module,
-                                  const std::map<std::string, torch::Tensor>& tensors,
-                                  const LoadOptions& options = {}) {
+namespace detail {
+// load_state_dict, calling after_copy(source) once each source is copied.
+inline LoadReport load_state_dict_then(torch::nn::Module& module, const std::map<std::string, torch::Tensor>& tensors,
+                                       const LoadOptions& options,
+                                       const std::function<void(const torch::Tensor&)>& after_copy) {
   const auto targets = state_dict(module);
   struct Source {
     const std::string* key;
@@ -157,9 +154,22 @@ inline LoadReport load_state_dict(torch::nn::Module& module,
   torch::NoGradGuard no_grad;
   for (const auto& [name, src] : plan) {
     targets.at(name).copy_(*src.tensor);
+    if (after_copy) after_copy(*src.tensor);
     report.loaded.push_back(name);
   }
   return report;
+}
+}  // namespace detail
+
+// Copies `tensors` into the module's parameters and buffers, converting to
+// each slot's own device and dtype. Everything is checked before anything is
+// copied: a shape mismatch, two names landing on one slot, or (strict)
+// missing/unexpected names throw ONE std::runtime_error and leave the module
+// unchanged.
+inline LoadReport load_state_dict(torch::nn::Module& module,
+                                  const std::map<std::string, torch::Tensor>& tensors,
+                                  const LoadOptions& options = {}) {
+  return detail::load_state_dict_then(module, tensors, options, {});
 }
 
 // Writes the module's state dict as a safetensors file (atomically).
@@ -260,7 +270,9 @@ inline LoadReport load_module(torch::nn::Module& module, const std::filesystem::
   const auto tensors = detail::weights_is_index(file) ? detail::load_sharded_safetensors(file)
                                                       : load_safetensors(file);
   try {
-    return load_state_dict(module, tensors, options);
+    // The views of the file's mapping are this function's own: each one's pages
+    // are dropped once copied (peak memory: the module plus about one tensor).
+    return detail::load_state_dict_then(module, tensors, options, detail::st_release_view_pages);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(file.string() + ": " + e.what());
   }
