@@ -39,6 +39,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -144,25 +145,17 @@ def worker(a):
 
 # ---------------------------------------------------------------- driver ----
 def spawn(cmd, env):
-    """Runs cmd in its own process; returns (parsed JSON line, peak RSS MB)."""
-    r, w = os.pipe()
-    e_r, e_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(w, 1)
-        os.dup2(e_w, 2)
-        os.close(r)
-        os.close(e_r)
-        os.execvpe(cmd[0], cmd, env)
-    os.close(w)
-    os.close(e_w)
-    with os.fdopen(r) as f_out, os.fdopen(e_r) as f_err:
-        # the children's outputs are small: read stdout, then stderr
-        out = f_out.read()
-        err = f_err.read()
-    _, status, ru = os.wait4(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(cmd)}\n{err[-3000:]}")
+    """Runs cmd in its own process; returns (parsed JSON line, its peak RSS in MB)."""
+    with tempfile.TemporaryFile(mode="w+") as err_file:
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err_file, env=env, text=True)
+        out = p.stdout.read()
+        p.stdout.close()
+        _, status, ru = os.wait4(p.pid, 0)   # this child's own rusage (Popen.wait would not give it)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err_file.seek(0)
+        err = err_file.read()
+    if p.returncode != 0:
+        raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}\n{err[-3000:]}")
     lines = [l for l in out.splitlines() if l.startswith("{")]
     if not lines:
         raise SystemExit(f"no result from: {' '.join(cmd)}\n{out[-2000:]}\n{err[-2000:]}")
