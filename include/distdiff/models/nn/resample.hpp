@@ -6,6 +6,8 @@
 //   Upsample2D:   nearest-neighbour x2 (or to an explicit output size), then conv 3x3.
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -16,7 +18,7 @@ class Downsample2DImpl : public torch::nn::Module {
  public:
   Downsample2DImpl(std::int64_t channels, std::int64_t out_channels, std::int64_t padding = 1)
       : padding(padding),
-        conv(register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(
+        conv(register_module("conv", PackedConv2d(torch::nn::Conv2dOptions(
                                                           channels, out_channels, 3)
                                                           .stride(2)
                                                           .padding(padding)))) {}
@@ -27,14 +29,14 @@ class Downsample2DImpl : public torch::nn::Module {
   }
 
   std::int64_t padding;
-  torch::nn::Conv2d conv;
+  PackedConv2d conv;
 };
 TORCH_MODULE(Downsample2D);
 
 class Upsample2DImpl : public torch::nn::Module {
  public:
   Upsample2DImpl(std::int64_t channels, std::int64_t out_channels)
-      : conv(register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(
+      : conv(register_module("conv", PackedConv2d(torch::nn::Conv2dOptions(
                                                           channels, out_channels, 3)
                                                           .padding(1)))) {}
 
@@ -55,7 +57,7 @@ class Upsample2DImpl : public torch::nn::Module {
     return conv(h);
   }
 
-  torch::nn::Conv2d conv;
+  PackedConv2d conv;
 };
 TORCH_MODULE(Upsample2D);
 

@@ -10,6 +10,8 @@
 // conv_shortcut: 1x1, only when the channel count changes.
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -46,16 +48,16 @@ class ResnetBlock2DImpl : public torch::nn::Module {
     const auto out = options.out_channels;
     norm1 = register_module("norm1", group_norm(o.groups, in, o.eps, "ResnetBlock2D.norm1"));
     conv1 = register_module("conv1",
-                            torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)));
+                            PackedConv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)));
     if (o.temb_channels > 0)
       time_emb_proj = register_module("time_emb_proj", torch::nn::Linear(o.temb_channels, out));
     norm2 = register_module("norm2", group_norm(o.groups, out, o.eps, "ResnetBlock2D.norm2"));
     dropout = register_module("dropout", torch::nn::Dropout(o.dropout));
     conv2 = register_module("conv2",
-                            torch::nn::Conv2d(torch::nn::Conv2dOptions(out, out, 3).padding(1)));
+                            PackedConv2d(torch::nn::Conv2dOptions(out, out, 3).padding(1)));
     if (in != out)
       conv_shortcut =
-          register_module("conv_shortcut", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1)));
+          register_module("conv_shortcut", PackedConv2d(torch::nn::Conv2dOptions(in, out, 1)));
   }
 
   // x: [B, in, H, W]; temb: [B, temb_channels] (undefined when temb_channels == 0).
@@ -75,12 +77,12 @@ class ResnetBlock2DImpl : public torch::nn::Module {
 
   ResnetBlock2DOptions options;
   torch::nn::GroupNorm norm1{nullptr};
-  torch::nn::Conv2d conv1{nullptr};
+  PackedConv2d conv1{nullptr};
   torch::nn::Linear time_emb_proj{nullptr};
   torch::nn::GroupNorm norm2{nullptr};
   torch::nn::Dropout dropout{nullptr};
-  torch::nn::Conv2d conv2{nullptr};
-  torch::nn::Conv2d conv_shortcut{nullptr};
+  PackedConv2d conv2{nullptr};
+  PackedConv2d conv_shortcut{nullptr};
 };
 TORCH_MODULE(ResnetBlock2D);
 

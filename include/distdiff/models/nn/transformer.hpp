@@ -10,6 +10,8 @@
 //                          net.1 = dropout, net.2 = Linear inner -> dim; inner = 4 * dim.
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -130,7 +132,7 @@ class Transformer2DModelImpl : public torch::nn::Module {
       proj_in_linear_ = register_module("proj_in", torch::nn::Linear(o.in_channels, inner));
     } else {
       proj_in_conv_ = register_module(
-          "proj_in", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in_channels, inner, 1)));
+          "proj_in", PackedConv2d(torch::nn::Conv2dOptions(o.in_channels, inner, 1)));
     }
     transformer_blocks = register_module("transformer_blocks", torch::nn::ModuleList());
     BasicTransformerBlockOptions bo;
@@ -149,7 +151,7 @@ class Transformer2DModelImpl : public torch::nn::Module {
       proj_out_linear_ = register_module("proj_out", torch::nn::Linear(inner, o.in_channels));
     } else {
       proj_out_conv_ = register_module(
-          "proj_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(inner, o.in_channels, 1)));
+          "proj_out", PackedConv2d(torch::nn::Conv2dOptions(inner, o.in_channels, 1)));
     }
   }
 
@@ -180,9 +182,9 @@ class Transformer2DModelImpl : public torch::nn::Module {
 
  private:
   std::vector<BasicTransformerBlock> blocks_;
-  torch::nn::Conv2d proj_in_conv_{nullptr};
+  PackedConv2d proj_in_conv_{nullptr};
   torch::nn::Linear proj_in_linear_{nullptr};
-  torch::nn::Conv2d proj_out_conv_{nullptr};
+  PackedConv2d proj_out_conv_{nullptr};
   torch::nn::Linear proj_out_linear_{nullptr};
 };
 TORCH_MODULE(Transformer2DModel);

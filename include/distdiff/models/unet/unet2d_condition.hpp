@@ -13,6 +13,8 @@
 // the size of the skip connection it meets next, as diffusers does.
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -35,7 +37,7 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
     const auto temb = config.time_embed_dim();
 
     conv_in = register_module(
-        "conv_in", torch::nn::Conv2d(torch::nn::Conv2dOptions(config.in_channels, ch[0], config.conv_in_kernel)
+        "conv_in", models::nn::PackedConv2d(torch::nn::Conv2dOptions(config.in_channels, ch[0], config.conv_in_kernel)
                                          .padding((config.conv_in_kernel - 1) / 2)));
     time_embedding = register_module("time_embedding", nn::TimestepEmbedding(ch[0], temb));
 
@@ -97,7 +99,7 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
     conv_norm_out = register_module(
         "conv_norm_out", nn::group_norm(config.norm_num_groups, ch[0], config.norm_eps, "UNet.conv_norm_out"));
     conv_out = register_module(
-        "conv_out", torch::nn::Conv2d(torch::nn::Conv2dOptions(ch[0], config.out_channels, config.conv_out_kernel)
+        "conv_out", models::nn::PackedConv2d(torch::nn::Conv2dOptions(ch[0], config.out_channels, config.conv_out_kernel)
                                           .padding((config.conv_out_kernel - 1) / 2)));
   }
 
@@ -162,13 +164,13 @@ class UNet2DConditionModelImpl : public torch::nn::Module {
   // (only while grad mode is on): less memory, one more forward's worth of time.
   bool gradient_checkpointing = false;
 
-  torch::nn::Conv2d conv_in{nullptr};
+  models::nn::PackedConv2d conv_in{nullptr};
   nn::TimestepEmbedding time_embedding{nullptr};
   torch::nn::ModuleList down_blocks{nullptr};
   UNetMidBlock2DCrossAttn mid_block{nullptr};
   torch::nn::ModuleList up_blocks{nullptr};
   torch::nn::GroupNorm conv_norm_out{nullptr};
-  torch::nn::Conv2d conv_out{nullptr};
+  models::nn::PackedConv2d conv_out{nullptr};
 
   std::vector<std::shared_ptr<UNetDownBlock>> down_list;
   std::vector<std::shared_ptr<UNetUpBlock>> up_list;

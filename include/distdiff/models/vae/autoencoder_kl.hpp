@@ -15,6 +15,8 @@
 
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 
 namespace distdiff::models {
@@ -27,8 +29,8 @@ class AutoencoderKLImpl : public torch::nn::Module {
     const auto L = config_.latent_channels;
     encoder = register_module("encoder", vae::Encoder(config_));
     decoder = register_module("decoder", vae::Decoder(config_));
-    quant_conv = register_module("quant_conv", nn::Conv2d(nn::Conv2dOptions(2 * L, 2 * L, 1)));
-    post_quant_conv = register_module("post_quant_conv", nn::Conv2d(nn::Conv2dOptions(L, L, 1)));
+    quant_conv = register_module("quant_conv", models::nn::PackedConv2d(nn::Conv2dOptions(2 * L, 2 * L, 1)));
+    post_quant_conv = register_module("post_quant_conv", models::nn::PackedConv2d(nn::Conv2dOptions(L, L, 1)));
   }
 
   // images [B, in, H, W] -> posterior over unscaled latents [B, L, H/f, W/f].
@@ -51,8 +53,8 @@ class AutoencoderKLImpl : public torch::nn::Module {
 
   vae::Encoder encoder{nullptr};
   vae::Decoder decoder{nullptr};
-  torch::nn::Conv2d quant_conv{nullptr};
-  torch::nn::Conv2d post_quant_conv{nullptr};
+  models::nn::PackedConv2d quant_conv{nullptr};
+  models::nn::PackedConv2d post_quant_conv{nullptr};
 
  private:
   VaeConfig config_;

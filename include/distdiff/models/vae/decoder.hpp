@@ -17,6 +17,8 @@
 
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstddef>
 #include <vector>
 
@@ -31,7 +33,7 @@ class DecoderImpl : public torch::nn::Module {
     const auto groups = config.norm_num_groups;
     const auto eps = config.norm_eps;
     conv_in = register_module(
-        "conv_in", nn::Conv2d(nn::Conv2dOptions(config.latent_channels, ch.front(), 3).padding(1)));
+        "conv_in", models::nn::PackedConv2d(nn::Conv2dOptions(config.latent_channels, ch.front(), 3).padding(1)));
     mid_block = register_module("mid_block", MidBlock2D(ch.front(), groups, eps));
     up_blocks = register_module("up_blocks", nn::ModuleList());
     std::int64_t out = ch.front();
@@ -45,7 +47,7 @@ class DecoderImpl : public torch::nn::Module {
     conv_norm_out =
         register_module("conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(groups, ch.back()).eps(eps)));
     conv_out = register_module(
-        "conv_out", nn::Conv2d(nn::Conv2dOptions(ch.back(), config.out_channels, 3).padding(1)));
+        "conv_out", models::nn::PackedConv2d(nn::Conv2dOptions(ch.back(), config.out_channels, 3).padding(1)));
   }
 
   torch::Tensor forward(const torch::Tensor& z) { return forward(z, gradient_checkpointing); }
@@ -62,11 +64,11 @@ class DecoderImpl : public torch::nn::Module {
 
   bool gradient_checkpointing = false;
 
-  torch::nn::Conv2d conv_in{nullptr};
+  models::nn::PackedConv2d conv_in{nullptr};
   MidBlock2D mid_block{nullptr};
   torch::nn::ModuleList up_blocks{nullptr};
   torch::nn::GroupNorm conv_norm_out{nullptr};
-  torch::nn::Conv2d conv_out{nullptr};
+  models::nn::PackedConv2d conv_out{nullptr};
   std::vector<UpDecoderBlock2D> blocks;  // the modules in `up_blocks`
 
  private:

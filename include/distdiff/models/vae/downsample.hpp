@@ -6,6 +6,8 @@
 // Parameters: conv.
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -19,7 +21,7 @@ class Downsample2DImpl : public torch::nn::Module {
       throw std::invalid_argument("vae::Downsample2D: channels must be positive, got " +
                                   std::to_string(channels));
     conv = register_module(
-        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 3).stride(2).padding(0)));
+        "conv", models::nn::PackedConv2d(torch::nn::Conv2dOptions(channels, channels, 3).stride(2).padding(0)));
   }
 
   torch::Tensor forward(const torch::Tensor& x) {
@@ -28,7 +30,7 @@ class Downsample2DImpl : public torch::nn::Module {
     return conv(torch::constant_pad_nd(x, {0, 1, 0, 1}, 0));
   }
 
-  torch::nn::Conv2d conv{nullptr};
+  models::nn::PackedConv2d conv{nullptr};
 
  private:
   std::int64_t channels_;

@@ -11,6 +11,8 @@
 
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstddef>
 #include <vector>
 
@@ -25,7 +27,7 @@ class EncoderImpl : public torch::nn::Module {
     const auto groups = config.norm_num_groups;
     const auto eps = config.norm_eps;
     conv_in = register_module("conv_in",
-                              nn::Conv2d(nn::Conv2dOptions(config.in_channels, ch.front(), 3).padding(1)));
+                              models::nn::PackedConv2d(nn::Conv2dOptions(config.in_channels, ch.front(), 3).padding(1)));
     down_blocks = register_module("down_blocks", nn::ModuleList());
     std::int64_t out = ch.front();
     for (std::size_t i = 0; i < ch.size(); ++i) {
@@ -39,7 +41,7 @@ class EncoderImpl : public torch::nn::Module {
     conv_norm_out =
         register_module("conv_norm_out", nn::GroupNorm(nn::GroupNormOptions(groups, ch.back()).eps(eps)));
     conv_out = register_module(
-        "conv_out", nn::Conv2d(nn::Conv2dOptions(ch.back(), 2 * config.latent_channels, 3).padding(1)));
+        "conv_out", models::nn::PackedConv2d(nn::Conv2dOptions(ch.back(), 2 * config.latent_channels, 3).padding(1)));
   }
 
   torch::Tensor forward(const torch::Tensor& images) {
@@ -51,11 +53,11 @@ class EncoderImpl : public torch::nn::Module {
     return conv_out(torch::silu(conv_norm_out(h)));
   }
 
-  torch::nn::Conv2d conv_in{nullptr};
+  models::nn::PackedConv2d conv_in{nullptr};
   torch::nn::ModuleList down_blocks{nullptr};
   MidBlock2D mid_block{nullptr};
   torch::nn::GroupNorm conv_norm_out{nullptr};
-  torch::nn::Conv2d conv_out{nullptr};
+  models::nn::PackedConv2d conv_out{nullptr};
   std::vector<DownEncoderBlock2D> blocks;  // the modules in `down_blocks`
 
  private:

@@ -6,6 +6,8 @@
 // Parameters: norm1, conv1, norm2, conv2[, conv_shortcut].
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -26,13 +28,13 @@ class ResnetBlock2DImpl : public torch::nn::Module {
     namespace nn = torch::nn;
     norm1 = register_module("norm1", nn::GroupNorm(nn::GroupNormOptions(groups, in_channels).eps(eps)));
     conv1 = register_module("conv1",
-                            nn::Conv2d(nn::Conv2dOptions(in_channels, out_channels, 3).padding(1)));
+                            models::nn::PackedConv2d(nn::Conv2dOptions(in_channels, out_channels, 3).padding(1)));
     norm2 = register_module("norm2", nn::GroupNorm(nn::GroupNormOptions(groups, out_channels).eps(eps)));
     conv2 = register_module("conv2",
-                            nn::Conv2d(nn::Conv2dOptions(out_channels, out_channels, 3).padding(1)));
+                            models::nn::PackedConv2d(nn::Conv2dOptions(out_channels, out_channels, 3).padding(1)));
     if (in_channels != out_channels)
       conv_shortcut =
-          register_module("conv_shortcut", nn::Conv2d(nn::Conv2dOptions(in_channels, out_channels, 1)));
+          register_module("conv_shortcut", models::nn::PackedConv2d(nn::Conv2dOptions(in_channels, out_channels, 1)));
   }
 
   // x: [B, in_channels, H, W] -> [B, out_channels, H, W]
@@ -48,7 +50,7 @@ class ResnetBlock2DImpl : public torch::nn::Module {
   std::int64_t out_channels() const { return out_channels_; }
 
   torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
-  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv_shortcut{nullptr};
+  models::nn::PackedConv2d conv1{nullptr}, conv2{nullptr}, conv_shortcut{nullptr};
 
  private:
   std::int64_t in_channels_;

@@ -7,6 +7,8 @@
 // Parameters: conv.
 #include <torch/torch.h>
 
+#include "distdiff/models/nn/conv2d.hpp"
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -21,7 +23,7 @@ class Upsample2DImpl : public torch::nn::Module {
       throw std::invalid_argument("vae::Upsample2D: channels must be positive, got " +
                                   std::to_string(channels));
     conv = register_module(
-        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, channels, 3).padding(1)));
+        "conv", models::nn::PackedConv2d(torch::nn::Conv2dOptions(channels, channels, 3).padding(1)));
   }
 
   torch::Tensor forward(const torch::Tensor& x) {
@@ -37,7 +39,7 @@ class Upsample2DImpl : public torch::nn::Module {
     return conv(h);
   }
 
-  torch::nn::Conv2d conv{nullptr};
+  models::nn::PackedConv2d conv{nullptr};
 
  private:
   std::int64_t channels_;
