@@ -128,8 +128,11 @@ def worker(a):
         return float(g.abs().sum())
 
     check = 0.0
+    warmup_times = []  # reported apart: first-call costs
     for _ in range(a.warmup):
+        t0 = time.perf_counter()
         check = once()
+        warmup_times.append(time.perf_counter() - t0)
     times = []
     for _ in range(a.iters):
         t0 = time.perf_counter()
@@ -140,7 +143,7 @@ def worker(a):
             check = once()
         prof.export_chrome_trace(a.profile)
     print(json.dumps({"side": "diffusers", "case": a.kind, "latent": a.latent, "batch": B, "threads": a.threads,
-                      "times": times, "load_s": load_s, "check": check, "torch": torch.__version__}))
+                      "times": times, "warmup_times": warmup_times, "load_s": load_s, "check": check, "torch": torch.__version__}))
 
 
 # ---------------------------------------------------------------- driver ----
@@ -194,7 +197,9 @@ def driver(a):
         clip = os.path.join(a.models, size, "clip")
         big = size == "full" and n >= 32
         iters = a.iters if a.iters > 0 else (1 if big else 2 if kind == "guided" else 5)
-        warmup = 0 if big else 1   # a full-size 64x64 step is long enough to carry its first-call costs
+        # One untimed first call per process everywhere: it carries one-time costs
+        # (oneDNN primitives, the project's packed convolution weights), reported apart.
+        warmup = a.warmup
         for threads in [int(t) for t in a.threads.split(",")]:
             common = ["--sd", sd, "--clip", clip, "--case", kind, "--latent", str(n), "--iters", str(iters),
                       "--warmup", str(warmup), "--threads", str(threads)]
@@ -204,6 +209,7 @@ def driver(a):
             }
             envs = {"distdiff": side_env(env, a.env_distdiff), "diffusers": side_env(env, a.env_diffusers)}
             times = {k: [] for k in cmds}
+            firsts = {k: [] for k in cmds}
             rss = {k: 0.0 for k in cmds}
             checks = {k: None for k in cmds}
             versions = {}
@@ -214,6 +220,7 @@ def driver(a):
                     res, peak = spawn(cmds[side], envs[side])
                     versions[side] = res.get("torch") or res.get("toolchain", {}).get("libtorch", "")
                     times[side] += res["times"]
+                    firsts[side] += res.get("warmup_times", [])[:1]
                     rss[side] = max(rss[side], peak)
                     checks[side] = res["check"]
                     print(f"  {case} threads={threads} round {r + 1}/{a.rounds} {side}: "
@@ -226,18 +233,22 @@ def driver(a):
             for side in cmds:
                 v = times[side]
                 row[side] = {"median": statistics.median(v), "q25": quantile(v, 0.25), "q75": quantile(v, 0.75),
-                             "n": len(v), "peak_rss_mb": rss[side], "check": checks[side]}
+                             "n": len(v), "peak_rss_mb": rss[side], "check": checks[side],
+                             "first_call_median": statistics.median(firsts[side]) if firsts[side] else None}
             row["ratio"] = row["distdiff"]["median"] / row["diffusers"]["median"]
             rows.append(row)
             print(f"{case} threads={threads}: distdiff {row['distdiff']['median']:.3f} s, "
                   f"diffusers {row['diffusers']['median']:.3f} s, ratio {row['ratio']:.3f}", flush=True)
     lines = ["| case | threads | distdiff s (q25–q75) | diffusers s (q25–q75) | distdiff / diffusers | "
-             "peak RSS distdiff / diffusers (GB) |", "|---|---|---|---|---|---|"]
+             "peak RSS distdiff / diffusers (GB) | first call distdiff / diffusers (s) |",
+             "|---|---|---|---|---|---|---|"]
+    def first(side):
+        return "–" if side["first_call_median"] is None else f"{side['first_call_median']:.3f}"
     for r in rows:
         d, p = r["distdiff"], r["diffusers"]
         lines.append(f"| {r['case']} | {r['threads']} | {d['median']:.3f} ({d['q25']:.3f}–{d['q75']:.3f}) | "
                      f"{p['median']:.3f} ({p['q25']:.3f}–{p['q75']:.3f}) | **{r['ratio']:.2f}** | "
-                     f"{d['peak_rss_mb'] / 1024:.1f} / {p['peak_rss_mb'] / 1024:.1f} |")
+                     f"{d['peak_rss_mb'] / 1024:.1f} / {p['peak_rss_mb'] / 1024:.1f} | {first(d)} / {first(p)} |")
     table = "\n".join(lines)
     print("\n" + table)
     if a.out:
@@ -273,6 +284,8 @@ def main():
     r.add_argument("--iters", type=int, default=0,
                    help="timed iterations per process (0: 5; 2 for guided; 1 without warm-up at full size >= 32)")
     r.add_argument("--seed", type=int, default=0, help="of the shuffled order")
+    r.add_argument("--warmup", type=int, default=1,
+                   help="untimed first calls per process (the first one's time is reported apart)")
     r.add_argument("--env-distdiff", action="append", metavar="KEY=VALUE",
                    help="environment of the distdiff side only (KEY= unsets); repeatable")
     r.add_argument("--env-diffusers", action="append", metavar="KEY=VALUE",
