@@ -6,7 +6,10 @@
 # (fused scaled_dot_product_attention, CUDA devices) are the ones compiled.
 #
 #   bash scripts/toolchain-pypi.sh                 # venv + configure + build + CTest
-#   bash scripts/toolchain-pypi.sh --target test_models_unet   # one target, then CTest on what is built
+#   bash scripts/toolchain-pypi.sh --target test_models_unet   # one target, then that test executable
+#   bash scripts/toolchain-pypi.sh --unit-tests    # what .ci/run runs: the test executables alone
+#                                                  # (no experiments, bench, header check, install or
+#                                                  # compile-fail tests) and their CTest tests
 #   TORCH_PIN=torch==2.15.0 VENV=/opt/distdiff-torch BUILD=build-pypi bash scripts/toolchain-pypi.sh
 #
 # Needs what scripts/install-deps.sh installs (g++, CMake, the header-only
@@ -19,7 +22,16 @@ TORCH_PIN="${TORCH_PIN:-torch==2.15.0}"
 VENV="${VENV:-build-pypi/venv}"
 BUILD="${BUILD:-build-pypi}"
 TARGET=()
+UNIT=0
 if [ "${1:-}" = "--target" ]; then TARGET=(--target "$2"); fi
+if [ "${1:-}" = "--unit-tests" ]; then UNIT=1; fi
+SCOPE=()
+if [ "$UNIT" = 1 ]; then
+  # The Catch2 executables only: their tests need no experiment binaries, and the
+  # compile-fail, packaging and pipeline tests check what the default build checks.
+  SCOPE=(-DDISTDIFF_BUILD_EXPERIMENTS=OFF -DDISTDIFF_BUILD_BENCH=OFF -DDISTDIFF_INSTALL=OFF
+         -DDISTDIFF_HEADER_CHECK=OFF)
+fi
 
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
@@ -44,9 +56,12 @@ if command -v nvcc >/dev/null; then CUDA_ARGS=(-DCMAKE_CUDA_COMPILER="$(command 
 export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-8.0;9.0}"
 source scripts/cpu-env.sh
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
-  -Dc10_LIBRARY="$PREFIX/../../lib/libc10.so" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" "${CUDA_ARGS[@]}" >/dev/null
+  -Dc10_LIBRARY="$PREFIX/../../lib/libc10.so" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" "${CUDA_ARGS[@]}" \
+  "${SCOPE[@]}" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" "${TARGET[@]}"
-if [ ${#TARGET[@]} -eq 0 ]; then
+if [ "$UNIT" = 1 ]; then
+  ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 900 -E '^(compile_fail|packaging)/'
+elif [ ${#TARGET[@]} -eq 0 ]; then
   ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 900
 else
   "$BUILD/tests/$2"
