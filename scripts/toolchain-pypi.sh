@@ -25,7 +25,9 @@ TARGET=()
 UNIT=0
 if [ "${1:-}" = "--target" ]; then TARGET=(--target "$2"); fi
 if [ "${1:-}" = "--unit-tests" ]; then UNIT=1; fi
-SCOPE=()
+# Named either way: CMake keeps cached options, so a folder first built with
+# --unit-tests would otherwise stay without the rest.
+SCOPE=(-DDISTDIFF_BUILD_EXPERIMENTS=ON -DDISTDIFF_BUILD_BENCH=ON -DDISTDIFF_INSTALL=ON -DDISTDIFF_HEADER_CHECK=FOLDER)
 if [ "$UNIT" = 1 ]; then
   # The Catch2 executables only: their tests need no experiment binaries, and the
   # compile-fail, packaging and pipeline tests check what the default build checks.
