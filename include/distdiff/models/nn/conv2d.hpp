@@ -70,10 +70,9 @@ class PackedConv2dImpl : public torch::nn::Conv2dImpl {
       drop_stale_copy();
       return torch::nn::Conv2dImpl::forward(x);
     }
-    const auto& pad = c10::get<torch::ExpandingArray<2>>(options.padding());
-    const std::vector<std::int64_t> padding((*pad).begin(), (*pad).end());
-    const std::vector<std::int64_t> stride((*options.stride()).begin(), (*options.stride()).end());
-    const std::vector<std::int64_t> dilation((*options.dilation()).begin(), (*options.dilation()).end());
+    const at::IntArrayRef padding = *c10::get<torch::ExpandingArray<2>>(options.padding());
+    const at::IntArrayRef stride = *options.stride();
+    const at::IntArrayRef dilation = *options.dilation();
     torch::Tensor w;
     {
       std::lock_guard<std::mutex> lock(mutex_);
