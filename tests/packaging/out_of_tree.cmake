@@ -2,7 +2,8 @@
 # configure and build examples/out_of_tree against it with find_package, and
 # run the experiment's --help. Also checks that the example is still the code
 # shown in README.md ("Writing a new experiment"), so the two cannot drift.
-#   cmake -DSRC=<source dir> -DBIN=<build dir> -DMODE=<install|readme> -P out_of_tree.cmake
+#   cmake -DSRC=<source dir> -DBIN=<build dir> -DMODE=<install|readme> [-DPREFIX_PATH=a|b]
+#         [-DLINK_FLAGS=...] [-DTORCH_DIR=...] -P out_of_tree.cmake
 cmake_minimum_required(VERSION 3.22)
 
 if(MODE STREQUAL "readme")
@@ -35,11 +36,21 @@ file(GLOB_RECURSE config ${prefix}/*/distdiffConfig.cmake)
 if(NOT config)
   message(FATAL_ERROR "the install has no distdiffConfig.cmake")
 endif()
-run(${CMAKE_COMMAND} -S ${SRC}/examples/out_of_tree -B ${ex} -G Ninja
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX})
+# The install prefix first, then the prefixes and linker flags this build found
+# and linked LibTorch with: an initial cache, since run() would split a list.
+string(REPLACE "|" ";" prefix_path "${prefix};${PREFIX_PATH}")
+file(WRITE ${BIN}/packaging/toolchain.cmake
+  "set(CMAKE_PREFIX_PATH \"${prefix_path}\" CACHE STRING \"\")\n"
+  "set(CMAKE_EXE_LINKER_FLAGS \"${LINK_FLAGS}\" CACHE STRING \"\")\n")
+run(${CMAKE_COMMAND} -C ${BIN}/packaging/toolchain.cmake -S ${SRC}/examples/out_of_tree -B ${ex} -G Ninja
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX})
 file(READ ${ex}/CMakeCache.txt cache)
 if(NOT cache MATCHES "distdiff_DIR:PATH=${prefix}")
   message(FATAL_ERROR "the example did not find the installed distdiff (distdiff_DIR is not under ${prefix})")
+endif()
+if(TORCH_DIR AND NOT cache MATCHES "Torch_DIR:PATH=${TORCH_DIR}\n")
+  string(REGEX MATCH "Torch_DIR:PATH=[^\n]*" found "${cache}")
+  message(FATAL_ERROR "the example found another LibTorch than this build (${found}, not ${TORCH_DIR})")
 endif()
 run(${CMAKE_COMMAND} --build ${ex})
 run(${ex}/my_ablation --help)
