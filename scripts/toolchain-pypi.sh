@@ -51,15 +51,37 @@ echo "toolchain: $("$VENV/bin/python" -c 'import torch; print("LibTorch", torch.
 NV_LIBS=$(ls -d "$SITE"/nvidia/*/lib 2>/dev/null | paste -sd: || true)
 LINK_FLAGS=""
 if [ -n "$NV_LIBS" ]; then LINK_FLAGS="-Wl,-rpath-link,$NV_LIBS -Wl,-rpath,$NV_LIBS"; fi
-CUDA_ARGS=()
-if command -v nvcc >/dev/null; then CUDA_ARGS=(-DCMAKE_CUDA_COMPILER="$(command -v nvcc)"); fi
-# No GPU to probe here: the CUDA architectures are named (A100, H100), and the
-# wheel's libc10 is named, since find_library would take Debian's first.
+# The wheel's root (lib/, include/) is a prefix too: TorchConfig.cmake finds
+# libtorch and libc10 with find_library, which would otherwise take Debian's
+# from /usr/lib first (cmake/DistdiffTorchCheck.cmake rejects such a mix).
+TORCH_ROOT=$("$VENV/bin/python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
+# No GPU to probe here: the CUDA architectures are named (A100, H100).
 export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-8.0;9.0}"
+# These settings as an initial cache, used below and by a researcher's own
+# repository built against this LibTorch (README, "Writing a new experiment"):
+#   cmake -S . -B build -DCMAKE_PREFIX_PATH=<distdiff install> -C <distdiff>/build-pypi/toolchain.cmake
+mkdir -p "$BUILD"
+{
+  echo "# Written by scripts/toolchain-pypi.sh: the LibTorch of $TORCH_PIN in $TORCH_ROOT."
+  echo "foreach(p \"$PREFIX\" \"$TORCH_ROOT\")"
+  echo '  list(FIND CMAKE_PREFIX_PATH "${p}" at)'
+  echo '  if(at EQUAL -1)'
+  echo '    list(APPEND CMAKE_PREFIX_PATH "${p}")'
+  echo '  endif()'
+  echo 'endforeach()'
+  echo 'set(CMAKE_PREFIX_PATH "${CMAKE_PREFIX_PATH}" CACHE STRING "Prefixes for find_package" FORCE)'
+  echo "set(CMAKE_EXE_LINKER_FLAGS \"$LINK_FLAGS\" CACHE STRING \"\")"
+  echo 'if(NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})'
+  echo "  set(ENV{TORCH_CUDA_ARCH_LIST} \"$TORCH_CUDA_ARCH_LIST\")"
+  echo 'endif()'
+  if command -v nvcc >/dev/null; then
+    echo "set(CMAKE_CUDA_COMPILER \"$(command -v nvcc)\" CACHE FILEPATH \"\")"
+  fi
+} > "$BUILD/toolchain.cmake"
 source scripts/cpu-env.sh
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
-  -Dc10_LIBRARY="$PREFIX/../../lib/libc10.so" -DCMAKE_EXE_LINKER_FLAGS="$LINK_FLAGS" "${CUDA_ARGS[@]}" \
-  "${SCOPE[@]}" >/dev/null
+# -U: a folder configured before the wheel's root was a prefix cached Debian's paths.
+cmake -C "$BUILD/toolchain.cmake" -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -U TORCH_LIBRARY -U c10_LIBRARY -U C10_CUDA_LIBRARY "${SCOPE[@]}" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" "${TARGET[@]}"
 if [ "$UNIT" = 1 ]; then
   ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" --timeout 900 -E '^(compile_fail|packaging)/'
