@@ -10,6 +10,7 @@
 #   bash scripts/protocol.sh --out out/shifted --data "--dataset fashion_mnist --pool target --shift invert"
 #   bash scripts/protocol.sh --out out/mine --data "--dataset image_folder --root my/train --test-root my/test"
 #   bash scripts/protocol.sh --out out/sweeps --tables "4 5" --seeds 1
+#   bash scripts/protocol.sh --out out/sweeps --tables "4 5" --sweep-seeds "1 2 3"
 #
 # Every step is resumable: run the same command again after a kill and it goes
 # on (finished expansions and classifiers are kept). Each command with its
@@ -27,7 +28,9 @@
 #                        6 (consecutive and spread guided steps), 7 (Original and DistDiff fine-tuned
 #                        from a classifier pretrained on --pretrain-data), B1 (Original trained 6x longer),
 #                        fig4 (Original and DistDiff on every --backbones), fig6 (SD img2img and DistDiff
-#                        at every --factors); 4, 5, 6 and fig6 run on the first seed only
+#                        at every --factors); 4, 5, 6 and fig6 run on --sweep-seeds
+#   --sweep-seeds "S ..." seeds of items 4, 5, 6 and fig6 (each its own k-shot set, as --seeds; the
+#                        tables give mean ± std over them) [the first of --seeds]
 #   --backbones "B ..."  fig4's backbones [the --train backbone, mobilenet_v2_tiny]
 #   --factors "F ..."    fig6's expansion factors [1 2 5]
 #   --pretrain-data "OPTS"  Table 7's pretraining data [--data with --pool foundation]
@@ -42,6 +45,7 @@ set -euo pipefail
 OUT=""
 DATA="--dataset fashion_mnist --pool target"
 SEEDS="1 2 3"
+SWEEP_SEEDS=""
 SHOTS=10
 FACTOR=5
 TABLES="1 3"
@@ -60,6 +64,7 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --data) DATA="$2"; shift 2 ;;
     --seeds) SEEDS="$2"; shift 2 ;;
+    --sweep-seeds) SWEEP_SEEDS="$2"; shift 2 ;;
     --shots) SHOTS="$2"; shift 2 ;;
     --factor) FACTOR="$2"; shift 2 ;;
     --tables) TABLES="$2"; shift 2 ;;
@@ -79,6 +84,8 @@ done
 # shellcheck source=cpu-env.sh
 source "$(dirname "$0")/cpu-env.sh"   # OpenBLAS kernels for this CPU
 [ -n "$SEEDS" ] || die "--seeds: give at least one seed"
+for s in $SEEDS ${SWEEP_SEEDS}; do [[ "$s" =~ ^[0-9]+$ ]] || die "seeds are whole numbers, not '$s'"; done
+[ -n "$SWEEP_SEEDS" ] || SWEEP_SEEDS="${SEEDS%% *}"
 for t in $TABLES; do
   case "$t" in 1|3|4|5|6|7|B1|fig4|fig6) ;; *) die "--tables: unknown item '$t' (1, 3, 4, 5, 6, 7, B1, fig4, fig6)" ;; esac
 done
@@ -231,44 +238,57 @@ for s in $SEEDS; do
 done
 
 # A sweep tool writes one variant folder per value (M0, M10, … or K1, K2, …): one classifier each.
-sweep() {   # sweep <row> <tool> <key>
-  local row="$1" tool="$2" key="$3" d v
-  expand "$FIRST" "$row" "$tool"
-  for d in "$OUT/gen/s$FIRST/$row/$key"*; do
+# Items 4, 5, 6 and fig6 run on every --sweep-seeds seed; results_table averages a variant over them.
+sweep() {   # sweep <seed> <row> <tool> <key>
+  local s="$1" row="$2" tool="$3" key="$4" d v
+  expand "$s" "$row" "$tool"
+  for d in "$OUT/gen/s$s/$row/$key"*; do
     v="$(basename "$d")"; v="${v#"$key"}"
-    classify "$FIRST" "${row}_$key$v" "DistDiff $key=$v" --expanded "$d"
+    classify "$s" "${row}_$key$v" "DistDiff $key=$v" --expanded "$d"
   done
 }
-if has 4; then sweep m_sweep table4_optimization_step M; fi
-if has 5; then sweep k_sweep table5_group_count K; fi
-if has 6; then
-  for tool in table6_consecutive_steps table6_spread_steps; do
-    row="${tool#table6_}"
-    expand "$FIRST" "$row" "$tool"
-    for d in "$OUT/gen/s$FIRST/$row"/steps-*; do
-      classify "$FIRST" "${row}_$(basename "$d")" "DistDiff $row $(basename "$d")" --expanded "$d"
+for s in $SWEEP_SEEDS; do
+  if has 4 || has 5 || has 6 || has fig6; then echo "sweep seed $s" >&2; fi
+  if has 4; then sweep "$s" m_sweep table4_optimization_step M; fi
+  if has 5; then sweep "$s" k_sweep table5_group_count K; fi
+  if has 6; then
+    for tool in table6_consecutive_steps table6_spread_steps; do
+      row="${tool#table6_}"
+      expand "$s" "$row" "$tool"
+      for d in "$OUT/gen/s$s/$row"/steps-*; do
+        classify "$s" "${row}_$(basename "$d")" "DistDiff $row $(basename "$d")" --expanded "$d"
+      done
     done
-  done
-fi
-if has fig6; then
-  for f in $FACTORS; do
-    [ "$f" = "$FACTOR" ] && continue   # the main factor: the rows above
-    for row in sd distdiff; do
-      tool=quickstart; name=DistDiff
-      [ "$row" = sd ] && tool=table1_stable_diffusion && name="SD img2img"
-      XFACTOR="$f" expand "$FIRST" "${row}_x$f" "$tool"
-      classify "$FIRST" "${row}_x$f" "$name" --expanded "$OUT/gen/s$FIRST/${row}_x$f"
+  fi
+  if has fig6; then
+    for f in $FACTORS; do
+      for row in sd distdiff; do
+        tool=quickstart; name=DistDiff
+        [ "$row" = sd ] && tool=table1_stable_diffusion && name="SD img2img"
+        if [ "$f" = "$FACTOR" ]; then   # the main factor: Table 1's rows (done before when item 1 ran this seed)
+          expand "$s" "$row" "$tool"
+          classify "$s" "$row" "$name" --expanded "$OUT/gen/s$s/$row"
+        else
+          XFACTOR="$f" expand "$s" "${row}_x$f" "$tool"
+          classify "$s" "${row}_x$f" "$name" --expanded "$OUT/gen/s$s/${row}_x$f"
+        fi
+      done
     done
-  done
-  has 1 || { expand "$FIRST" sd table1_stable_diffusion; classify "$FIRST" sd "SD img2img" --expanded "$OUT/gen/s$FIRST/sd"; }
-fi
+  fi
+done
+SWEEP_FIRST="${SWEEP_SEEDS%% *}"
 
-# Fréchet distance of every expanded set (first seed) to the test images, in
-# the feature space of the CLIP that guides the expansion.
+# Fréchet distance of every expanded set to the test images, in the feature
+# space of the CLIP that guides the expansion: the first seed's rows and the
+# first sweep seed's variants (labelled s<seed>/… when that is another seed).
 GENERATED=()
 for d in "$OUT/gen/s$FIRST"/*; do
   if [ -f "$d/manifest.jsonl" ]; then GENERATED+=(--generated "$d" --label "$(basename "$d")"); fi
-  for v in "$d"/*; do if [ -f "$v/manifest.jsonl" ]; then GENERATED+=(--generated "$v" --label "$(basename "$d")/$(basename "$v")"); fi; done
+done
+FD_PREFIX=""
+[ "$SWEEP_FIRST" = "$FIRST" ] || FD_PREFIX="s$SWEEP_FIRST/"
+for d in "$OUT/gen/s$SWEEP_FIRST"/*; do
+  for v in "$d"/*; do if [ -f "$v/manifest.jsonl" ]; then GENERATED+=(--generated "$v" --label "$FD_PREFIX$(basename "$d")/$(basename "$v")"); fi; done
 done
 rm -f "$OUT/frechet.csv"
 # shellcheck disable=SC2086
@@ -286,7 +306,7 @@ has 4 && ABLATIONS+=(--ablation M)
 has 5 && ABLATIONS+=(--ablation K)
 # Figure 5: the K sweep's runs, one panel per K (their prototypes_2d.csv).
 FIG5=()
-if has 5; then for d in "$OUT/gen/s$FIRST/k_sweep"/K*; do [ -f "$d/prototypes_2d.csv" ] && FIG5+=(--runs "$d"); done; fi
+if has 5; then for d in "$OUT/gen/s$SWEEP_FIRST/k_sweep"/K*; do [ -f "$d/prototypes_2d.csv" ] && FIG5+=(--runs "$d"); done; fi
 FD=()
 [ -f "$OUT/frechet.csv" ] && FD=(--results "$OUT/frechet.csv")
 run results_table "$BIN/results_table" --results "$RESULTS" "${FD[@]}" --out "$OUT/tables" --baseline Original \

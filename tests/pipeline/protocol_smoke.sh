@@ -40,6 +40,15 @@ done
 bash scripts/protocol.sh --out "$OUT/fm" --tables "1 3 5" --data "$DATA" "${SMALL[@]}"
 [ "$(lines "$OUT/fm/results.csv")" -eq 14 ] || fail "the resumed run appended rows"
 
+# Table 5 over two sweep seeds: seed 1's K sweep is resumed, seed 2 draws its own set; mean ± std per K.
+bash scripts/protocol.sh --out "$OUT/fm" --tables 5 --sweep-seeds "1 2" --data "$DATA" "${SMALL[@]}"
+[ "$(lines "$OUT/fm/results.csv")" -eq 18 ] || fail "--sweep-seeds \"1 2\": expected 18 result rows, got $(lines "$OUT/fm/results.csv")"
+for k in 1 2 3 4; do
+  [ "$(wc -l < "$OUT/fm/gen/s2/k_sweep/K$k/manifest.jsonl")" -eq 8 ] || fail "seed 2's K = $k run has not 8 images"
+done
+grep -q "^| Accuracy |.* ± " "$OUT/fm/tables/table5_$D.md" ||
+  fail "table5 over two seeds has no mean ± std: $(cat "$OUT/fm/tables/table5_$D.md")"
+
 # The same protocol (Table 3) on an image folder, named dtd: Table 10's command in docs/results.md.
 "$BIN/export_images" --dataset fashion_mnist --pool target --classes 2 --shots 20 --out "$OUT/dtd/train" >/dev/null
 "$BIN/export_images" --dataset fashion_mnist --classes 2 --split test --out "$OUT/dtd/test" >/dev/null
