@@ -37,8 +37,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace distdiff::models::nn {
 
