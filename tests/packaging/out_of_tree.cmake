@@ -3,7 +3,7 @@
 # run the experiment's --help. Also checks that the example is still the code
 # shown in README.md ("Writing a new experiment"), so the two cannot drift.
 #   cmake -DSRC=<source dir> -DBIN=<build dir> -DMODE=<install|readme> [-DPREFIX_PATH=a|b]
-#         [-DLINK_FLAGS=...] [-DTORCH_DIR=...] -P out_of_tree.cmake
+#         [-DLINK_FLAGS=...] [-DTORCH_DIR=...] [-DCUDA_ARCHS=a|b] -P out_of_tree.cmake
 cmake_minimum_required(VERSION 3.22)
 
 if(MODE STREQUAL "readme")
@@ -42,6 +42,11 @@ string(REPLACE "|" ";" prefix_path "${prefix};${PREFIX_PATH}")
 file(WRITE ${BIN}/packaging/toolchain.cmake
   "set(CMAKE_PREFIX_PATH \"${prefix_path}\" CACHE STRING \"\")\n"
   "set(CMAKE_EXE_LINKER_FLAGS \"${LINK_FLAGS}\" CACHE STRING \"\")\n")
+if(CUDA_ARCHS)   # a CUDA LibTorch without a GPU to ask (CMakeLists.txt, DISTDIFF_TORCH_CUDA_ARCH_LIST)
+  string(REPLACE "|" ";" archs "${CUDA_ARCHS}")
+  file(APPEND ${BIN}/packaging/toolchain.cmake
+    "if(NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})\n  set(ENV{TORCH_CUDA_ARCH_LIST} \"${archs}\")\nendif()\n")
+endif()
 run(${CMAKE_COMMAND} -C ${BIN}/packaging/toolchain.cmake -S ${SRC}/examples/out_of_tree -B ${ex} -G Ninja
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX})
 file(READ ${ex}/CMakeCache.txt cache)
