@@ -58,7 +58,7 @@ TORCH_ROOT=$("$VENV/bin/python" -c 'import os, torch; print(os.path.dirname(torc
 # No GPU to probe here: the CUDA architectures are named (A100, H100).
 export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-8.0;9.0}"
 # These settings as an initial cache, used below and by a researcher's own
-# repository built against this LibTorch (README, "Writing a new experiment"):
+# repository built against this LibTorch (docs/guide.md, "Using distdiff from your own repository"):
 #   cmake -S . -B build -DCMAKE_PREFIX_PATH=<distdiff install> -C <distdiff>/build-pypi/toolchain.cmake
 mkdir -p "$BUILD"
 {
