@@ -65,6 +65,11 @@ int main(int argc, char** argv) {
     stbi_write_bmp_to_func(&distdiff::detail::append_bytes, &bmp, img.width, img.height, img.channels, img.pixels.data());
     put(out / "image", "bmp" + std::to_string(c), std::string(1, char(0)) + str(bmp));
   }
+  {  // a zero-length IDAT chunk before the image data (stb 2.27 copied it from a null pointer)
+    std::string png = str(encode_png(Image(4, 2, 3)));
+    png.insert(png.find("IDAT") - 4, std::string("\0\0\0\0IDAT\x35\xAF\x06\x1E", 12));
+    put(out / "image", "png_empty_idat", std::string(1, char(2)) + png);
+  }
 
   // results CSV
   ResultRow r;

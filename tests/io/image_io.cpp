@@ -2,6 +2,7 @@
 
 #include <distdiff/io/image_io.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -181,7 +182,7 @@ TEST_CASE("a header claiming a huge image is rejected before decoding", "[io][er
 
 // Found by fuzz/image_fuzz.cpp: inputs that stb_image 2.27 mishandles, each
 // refused by decode_image with one std::runtime_error.
-TEST_CASE("fuzz regressions: bad JPEG Huffman tables, negative and zero BMP sizes", "[io][errors][fuzz]") {
+TEST_CASE("fuzz regressions: bad or undefined JPEG Huffman tables, negative and zero BMP sizes", "[io][errors][fuzz]") {
   // A JPEG whose Huffman table declares more than 256 codes: stb 2.27 writes
   // past its 257-byte size table. Refused before stb parses it.
   auto jpg = distdiff::encode_jpeg(smooth(16, 16));
@@ -192,11 +193,29 @@ TEST_CASE("fuzz regressions: bad JPEG Huffman tables, negative and zero BMP size
       break;
     }
   REQUIRE(dht > 0);
-  REQUIRE(distdiff::detail::jpeg_huffman_tables_ok(jpg));
+  const auto good = jpg;
+  REQUIRE(distdiff::detail::jpeg_huffman_problem(jpg).empty());
   for (std::size_t k = 0; k < 16; ++k) jpg[dht + 5 + k] = 0xFF;  // 16 x 255 codes in the first table
-  CHECK_FALSE(distdiff::detail::jpeg_huffman_tables_ok(jpg));
+  CHECK(distdiff::detail::jpeg_huffman_problem(jpg) == "a Huffman table with more than 256 codes");
   CHECK_THROWS_WITH(distdiff::decode_image(jpg, 3, "dht.jpg"),
                     Catch::Contains("dht.jpg") && Catch::Contains("more than 256 codes"));
+
+  // A scan that uses a Huffman table no DHT defines: stb 2.27 decodes with
+  // uninitialised tables. The encoder writes DC 0, AC 0, DC 1, AC 1 in one DHT
+  // segment; renaming AC 0 to AC 2 leaves the luma scan's AC table undefined.
+  jpg = good;
+  std::size_t p = dht + 4, tables = 0, renamed = 0;  // p: the first table's class/id byte
+  while (tables < 4) {
+    if (jpg[p] == 0x10) jpg[p] = 0x12, ++renamed;
+    std::size_t codes = 0;
+    for (std::size_t k = 1; k <= 16; ++k) codes += jpg[p + k];
+    p += 17 + codes;
+    ++tables;
+  }
+  REQUIRE(renamed == 1);
+  CHECK(distdiff::detail::jpeg_huffman_problem(jpg) == "a scan uses a Huffman table that no DHT segment defines");
+  CHECK_THROWS_WITH(distdiff::decode_image(jpg, 3, "undefined.jpg"),
+                    Catch::Contains("undefined.jpg") && Catch::Contains("no DHT segment defines"));
 
   // A top-down BMP (negative height): stb's header reader reports the height
   // as negative, which slipped under the pixel limit, and decodes |height| rows.
@@ -217,6 +236,45 @@ TEST_CASE("fuzz regressions: bad JPEG Huffman tables, negative and zero BMP size
   put32(22, 3);
   put32(18, 0);
   CHECK_THROWS_AS(distdiff::decode_image(bmp, 3, "empty.bmp"), std::runtime_error);
+}
+
+TEST_CASE("fuzz regression: zero-length IDAT chunks are removed before stb reads the PNG", "[io][png][fuzz]") {
+  // stb 2.27 copies a zero-length IDAT before any image data with
+  // memcpy(nullptr, p, 0). Such chunks carry no data: removing them keeps the image.
+  const Image img = pattern(5, 3, 3);
+  const auto png = distdiff::encode_png(img);
+  CHECK(distdiff::detail::png_without_empty_idat(png).empty());  // nothing to remove: nothing copied
+  std::size_t idat = 0;  // the first IDAT chunk's length field
+  for (std::size_t i = 8; i + 8 <= png.size(); ++i)
+    if (std::equal(png.begin() + std::ptrdiff_t(i) + 4, png.begin() + std::ptrdiff_t(i) + 8, "IDAT")) {
+      idat = i;
+      break;
+    }
+  REQUIRE(idat > 8);
+  const std::vector<std::uint8_t> empty_chunk = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xAF, 0x06, 0x1E};
+  auto padded = png;
+  padded.insert(padded.begin() + std::ptrdiff_t(idat), empty_chunk.begin(), empty_chunk.end());
+  padded.insert(padded.begin() + std::ptrdiff_t(idat), empty_chunk.begin(), empty_chunk.end());
+  CHECK(distdiff::detail::png_without_empty_idat(padded) == png);
+  CHECK(distdiff::decode_image(padded).pixels == img.pixels);
+  // A chunk's length and type at the very end, without its CRC: removed too.
+  auto cut = png;
+  cut.insert(cut.end(), empty_chunk.begin(), empty_chunk.begin() + 8);
+  CHECK(distdiff::detail::png_without_empty_idat(cut) == png);
+  // A zero-length chunk of another type is kept.
+  auto other = padded;
+  other[idat + 4] = 't';
+  const auto kept = distdiff::detail::png_without_empty_idat(other);
+  CHECK(kept.size() == png.size() + empty_chunk.size());
+  // The input the fuzzer found (IHDR, then an empty IDAT, then garbage): one clean error.
+  const std::vector<std::uint8_t> found = {
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+      0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 0x08, 0x02, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x49, 0x44, 0x41, 0x54, 0x78, 0x5e, 0xa3, 0x60, 0x50, 0xf5, 0xca, 0x9f, 0xb2, 0xf3, 0x1e, 0xb3, 0x86,
+      0x6f, 0xd1, 0xf4, 0x3d, 0x0f, 0xd9, 0x98, 0xb4, 0x51, 0x01, 0x3a, 0x1f, 0x00, 0x42, 0xcf, 0x0b, 0x3c, 0xa4,
+      0xd8, 0xb1, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+  CHECK(distdiff::detail::png_without_empty_idat(found).size() == found.size() - 12);
+  CHECK_THROWS_WITH(distdiff::decode_image(found, 3, "found.png"), Catch::Contains("found.png"));
 }
 
 TEST_CASE("writers are atomic: failures leave no file behind", "[io][atomic]") {

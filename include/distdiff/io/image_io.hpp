@@ -80,37 +80,47 @@ inline bool jpeg_has_end_marker(std::span<const std::uint8_t> b) {
   return false;
 }
 
-// stb_image 2.27 (Debian bookworm's libstb) does not check that a Huffman
-// table (DHT segment) declares at most 256 codes, and writes past its 257-byte
-// size table when it declares more (found by fuzz/image_fuzz.cpp; fixed
-// upstream in 2.28). This walks the segments the way stb reads them — each
-// marker's length (before the frame header, bytes up to the next FF are
-// skipped), DHT and DQT table by table (stb may read past their
-// length), entropy-coded data up to the next marker that is not a stuffed
-// FF 00 or a restart — and returns false for a DHT table with more
-// than 256 codes, so decode_image refuses the file before stb parses it.
-inline bool jpeg_huffman_tables_ok(std::span<const std::uint8_t> b) {
+// Two defects of stb_image 2.27 (Debian bookworm's libstb) on corrupt JPEGs,
+// both found by fuzz/image_fuzz.cpp and fixed upstream in 2.28:
+//  - it does not check that a Huffman table (DHT segment) declares at most 256
+//    codes, and writes past its 257-byte size table when it declares more;
+//  - it does not zero its decoder state, so a scan that uses a Huffman table
+//    no DHT defined decodes with uninitialised tables (reads out of bounds).
+// This walks the segments the way stb reads them — each marker's length
+// (before the frame header, bytes up to the next FF are skipped), DHT and DQT
+// table by table (stb may read past their length), entropy-coded data up to
+// the next marker that is not a stuffed FF 00 or a restart — and returns what
+// is wrong (empty when nothing is), so decode_image refuses the file before
+// stb parses it. A scan uses the DC and AC tables its components name, except
+// in a progressive frame: DC scans (Ss = 0) use only the DC table on their
+// first pass (Ah = 0) and none on refinement, AC scans only the AC table.
+inline std::string_view jpeg_huffman_problem(std::span<const std::uint8_t> b) {
   const std::size_t n = b.size();
   // stb takes FF (FF...) D8 as the start of a JPEG
   std::size_t i = 0;
-  if (n < 2 || b[0] != 0xFF) return true;
+  if (n < 2 || b[0] != 0xFF) return {};
   while (i < n && b[i] == 0xFF) ++i;
-  if (i >= n || b[i] != 0xD8) return true;
+  if (i >= n || b[i] != 0xD8) return {};
   ++i;
-  bool frame = false;  // after the frame header (SOF0-2)
+  bool frame = false;        // after the frame header (SOF0-2)
+  bool progressive = false;  // SOF2
+  bool defined[2][4] = {};   // [DC, AC][table id] defined by a DHT so far
   while (i < n) {
     if (b[i] != 0xFF) {
-      if (frame) return true;  // not a marker: stb stops here ("expected marker")
-      ++i;                     // before the frame header stb scans for the next marker
+      if (frame) return {};  // not a marker: stb stops here ("expected marker")
+      ++i;                   // before the frame header stb scans for the next marker
       continue;
     }
     while (i < n && b[i] == 0xFF) ++i;  // fill bytes
-    if (i >= n) return true;
+    if (i >= n) return {};
     const std::uint8_t m = b[i++];
-    if (m == 0xD9) return true;                                   // EOI
-    if (m >= 0xC0 && m <= 0xC2) frame = true;
+    if (m == 0xD9) return {};  // EOI
+    if (m >= 0xC0 && m <= 0xC2) {
+      frame = true;
+      progressive = m == 0xC2;
+    }
     if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) continue;  // no length
-    if (i + 2 > n) return true;
+    if (i + 2 > n) return {};
     const std::size_t len = (std::size_t(b[i]) << 8) | b[i + 1];
     std::size_t next = i + len;  // APPn, COM, SOF, SOS, DRI: stb reads or skips exactly the length
     if (m == 0xC4 || m == 0xDB) {
@@ -119,17 +129,17 @@ inline bool jpeg_huffman_tables_ok(std::span<const std::uint8_t> b) {
       std::ptrdiff_t left = std::ptrdiff_t(len) - 2;
       std::size_t p = i + 2;
       while (left > 0) {
-        if (p >= n) return true;  // stb reads zeros past the end: no more codes
+        if (p >= n) return {};  // stb reads zeros past the end: no more codes
         const std::uint8_t q = b[p];
         std::size_t size = 0;
+        if ((q >> 4) > 1 || (q & 15) > 3) return {};  // stb: "bad DHT header" / "bad DQT type/table"
         if (m == 0xC4) {
-          if ((q >> 4) > 1 || (q & 15) > 3) return true;  // stb: "bad DHT header"
           std::size_t codes = 0;  // count bytes past the end read as 0, like stb
           for (std::size_t k = 1; k <= 16 && p + k < n; ++k) codes += b[p + k];
-          if (codes > 256) return false;
+          if (codes > 256) return "a Huffman table with more than 256 codes";
+          defined[q >> 4][q & 15] = true;
           size = 17 + codes;
         } else {
-          if ((q >> 4) > 1 || (q & 15) > 3) return true;  // stb: "bad DQT type/table"
           size = (q >> 4) ? 129 : 65;
         }
         p += size;
@@ -137,13 +147,65 @@ inline bool jpeg_huffman_tables_ok(std::span<const std::uint8_t> b) {
       }
       next = p;
     }
+    if (m == 0xDA) {  // SOS: Ns, then (Cs, Td/Ta) per component, Ss, Se, Ah/Al
+      auto at = [&](std::size_t k) { return k < n ? b[k] : std::uint8_t{0}; };  // stb reads zeros past the end
+      const std::size_t ns = at(i + 2);
+      if (ns >= 1 && ns <= 4 && len == 6 + 2 * ns) {  // otherwise stb refuses the scan header
+        const std::size_t ss = i + 3 + 2 * ns;
+        const bool dc = !progressive || (at(ss) == 0 && (at(ss + 2) >> 4) == 0);
+        const bool ac = !progressive || at(ss) != 0;
+        for (std::size_t c = 0; c < ns; ++c) {
+          const std::uint8_t t = at(i + 4 + 2 * c);
+          if ((t >> 4) > 3 || (t & 15) > 3) return {};  // stb: "bad DC huff" / "bad AC huff"
+          if ((dc && !defined[0][t >> 4]) || (ac && !defined[1][t & 15]))
+            return "a scan uses a Huffman table that no DHT segment defines";
+        }
+      }
+    }
     i = next;
     if (m == 0xDA) {  // SOS: entropy-coded data up to the next real marker
       while (i + 1 < n && !(b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7))) ++i;
-      if (i + 1 >= n) return true;
+      if (i + 1 >= n) return {};
     }
   }
-  return true;
+  return {};
+}
+
+inline bool is_png(std::span<const std::uint8_t> b) {
+  static constexpr std::uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  return b.size() >= 8 && std::equal(kSignature, kSignature + 8, b.begin());
+}
+
+// stb_image 2.27 copies a zero-length IDAT chunk that comes before any image
+// data with memcpy(nullptr, p, 0), which is undefined behaviour (found by
+// fuzz/image_fuzz.cpp). Such a chunk carries nothing (a PNG's image data is
+// the concatenation of its IDAT chunks' data), so removing it leaves the image
+// unchanged. This walks the chunks the way stb reads them (signature, then
+// length, type, data, CRC) and returns the bytes without zero-length IDAT
+// chunks, or an empty vector when there is none (nothing is copied then).
+inline std::vector<std::uint8_t> png_without_empty_idat(std::span<const std::uint8_t> b) {
+  if (!is_png(b)) return {};
+  auto empty_idat = [&](std::size_t at) {
+    return b[at] == 0 && b[at + 1] == 0 && b[at + 2] == 0 && b[at + 3] == 0 && b[at + 4] == 'I' &&
+           b[at + 5] == 'D' && b[at + 6] == 'A' && b[at + 7] == 'T';
+  };
+  std::vector<std::uint8_t> out;
+  std::size_t kept = 0;  // b[kept, i) is still to be copied to `out`; 0: nothing removed yet
+  std::size_t i = 8;
+  while (i + 8 <= b.size()) {  // a chunk's length and type (stb reads them even when the rest is missing)
+    const std::size_t len = (std::size_t(b[i]) << 24) | (std::size_t(b[i + 1]) << 16) |
+                            (std::size_t(b[i + 2]) << 8) | std::size_t(b[i + 3]);
+    const std::size_t next = i + 12 + len;  // no overflow: len < 2^32, i < 2^31
+    if (empty_idat(i)) {
+      if (out.empty()) out.reserve(b.size());
+      out.insert(out.end(), b.begin() + std::ptrdiff_t(kept), b.begin() + std::ptrdiff_t(i));
+      kept = std::min(next, b.size());
+    }
+    i = next;
+  }
+  if (kept == 0) return {};
+  out.insert(out.end(), b.begin() + std::ptrdiff_t(kept), b.end());
+  return out;
 }
 
 // Converts interleaved pixels with `from` channels (1..4, 2 = grey+alpha) to
@@ -236,8 +298,10 @@ inline Image decode_image(std::span<const std::uint8_t> bytes, int channels = 3,
   if (bytes.size() > std::size_t(INT32_MAX)) throw std::runtime_error(where + ": file too large");
   if (detail::is_jpeg(bytes) && !detail::jpeg_has_end_marker(bytes))
     throw std::runtime_error(where + ": truncated JPEG (no end-of-image marker)");
-  if (!detail::jpeg_huffman_tables_ok(bytes))
-    throw std::runtime_error(where + ": corrupt JPEG (a Huffman table with more than 256 codes)");
+  if (const std::string_view problem = detail::jpeg_huffman_problem(bytes); !problem.empty())
+    throw std::runtime_error(where + ": corrupt JPEG (" + std::string(problem) + ")");
+  const std::vector<std::uint8_t> png = detail::png_without_empty_idat(bytes);
+  if (!png.empty()) bytes = png;
   auto cannot_decode = [&] {
     const char* reason = stbi_failure_reason();
     return std::runtime_error(where + ": cannot decode image (" + (reason ? reason : "unknown format") + ")");
