@@ -10,6 +10,11 @@
 #
 #   fuzz/run.sh [seconds] [target...]   # output under build-fuzz/ (git-ignored)
 #
+# FUZZ_SEED=N fixes libFuzzer's random seed, so a run on a fresh build-fuzz/
+# replays the same inputs (those that fit in its time); unset, each run draws
+# its own seed and explores further. .ci/run fixes it: CI's verdict depends on
+# the change, not on the draw. Look for new bugs with long unseeded runs.
+#
 # Exits non-zero when a target fails to build or finds a crash (the input is
 # saved under build-fuzz/artifacts/<target>/). Needs clang++ with the libFuzzer
 # runtime (Debian: apt-get install -y clang libclang-rt-14-dev) and
@@ -44,7 +49,8 @@ for t in "${targets[@]}"; do
     image) extra=(-max_len=65536 -rss_limit_mb=2048) ;;
     *) extra=(-max_len=8192) ;;
   esac
-  echo "== $t: ${seconds}s"
+  if [ -n "${FUZZ_SEED:-}" ]; then extra+=(-seed="$FUZZ_SEED"); fi
+  echo "== $t: ${seconds}s${FUZZ_SEED:+, seed $FUZZ_SEED}"
   # New inputs go to corpus/<target>/ (kept between runs); crashes to artifacts/<target>/.
   if ! "$out/${t}_fuzz" -max_total_time="$seconds" -timeout=10 "${extra[@]}" \
       -artifact_prefix="$out/artifacts/$t/" -print_final_stats=1 \
