@@ -81,6 +81,24 @@ TEST_CASE("ClipTextModel: forward matches a naive reference", "[clip][text]") {
   CHECK(torch::equal(out.pooler_output[1], out.last_hidden_state[1][4]));
 }
 
+TEST_CASE("ClipTextModel: eos_token_id other than 2 pools at its first occurrence", "[clip][text][config]") {
+  auto cfg = ClipTextConfig::tiny(100);
+  cfg.eos_token_id = 17;  // not the largest id of any row
+  torch::manual_seed(11);
+  ClipTextModel m(cfg);
+  auto ids = torch::tensor({5L, 17L, 99L, 17L, 99L, 2L, 40L, 1L, 8L, 12L, 60L, 0L}).view({2, 6});
+  auto out = m->forward(ids);
+  // Row 0: 17 first at position 1 (argmax would take 99 at 2); row 1 has no 17: position 0, as transformers.
+  CHECK(torch::equal(out.pooler_output[0], out.last_hidden_state[0][1]));
+  CHECK(torch::equal(out.pooler_output[1], out.last_hidden_state[1][0]));
+  // The key is read from config.json and written back.
+  auto j = cfg.to_json();
+  CHECK(j.at("eos_token_id") == 17);
+  CHECK(ClipTextConfig::from_json(j).eos_token_id == 17);
+  j.erase("eos_token_id");
+  CHECK(ClipTextConfig::from_json(j).eos_token_id == 2);  // absent: the legacy argmax
+}
+
 TEST_CASE("ClipTextModel: float64 forward agrees with the reference to rounding", "[clip][text]") {
   auto m = tiny_text(9);
   m->to(torch::kDouble);

@@ -66,6 +66,11 @@ struct ClipTextConfig {
   std::int64_t projection_dim = 512;   // used by CLIPModel's text_projection
   std::string hidden_act = "quick_gelu";
   double layer_norm_eps = 1e-5;
+  // Where the pooled output is taken: 2 (transformers' legacy value, and what
+  // configs without the key get) pools at each row's largest token id, the
+  // end-of-text token of CLIP's tokenizer; any other id pools at its first
+  // occurrence (position 0 when a row has none), as transformers does.
+  std::int64_t eos_token_id = 2;
 
   std::int64_t head_dim() const { return hidden_size / num_attention_heads; }
 
@@ -119,6 +124,7 @@ struct ClipTextConfig {
     detail::clip_read(j, "projection_dim", c.projection_dim, kConfigMaxChannels);
     detail::clip_read(j, "hidden_act", c.hidden_act);
     detail::clip_read(j, "layer_norm_eps", c.layer_norm_eps);
+    detail::clip_read(j, "eos_token_id", c.eos_token_id, kConfigMaxVocab);
     if (&j != &root) detail::clip_read(root, "projection_dim", c.projection_dim, kConfigMaxChannels);  // CLIPModel's own
     c.validate();
     return c;
@@ -134,7 +140,8 @@ struct ClipTextConfig {
             {"max_position_embeddings", max_position_embeddings},
             {"projection_dim", projection_dim},
             {"hidden_act", hidden_act},
-            {"layer_norm_eps", layer_norm_eps}};
+            {"layer_norm_eps", layer_norm_eps},
+            {"eos_token_id", eos_token_id}};
   }
   bool operator==(const ClipTextConfig&) const = default;
 };

@@ -53,10 +53,14 @@ inline torch::Tensor clip_check_ids(const torch::Tensor& ids, const ClipTextConf
   return ids.to(device, torch::kLong);
 }
 
-// Index of each row's first maximal id (argmax with ties resolved to the first).
-inline torch::Tensor clip_eos_positions(const torch::Tensor& ids) {
-  auto is_max = ids.eq(std::get<0>(ids.max(1, /*keepdim=*/true)));
-  return is_max.to(torch::kLong).cumsum(1).eq(0).sum(1);
+// Where each row is pooled (ClipTextConfig::eos_token_id): with the legacy
+// value 2, the first position of the row's largest id (argmax, ties resolved to
+// the first); otherwise the first position of eos_token_id, 0 when the row has
+// none (transformers' argmax over the comparison).
+inline torch::Tensor clip_eos_positions(const torch::Tensor& ids, std::int64_t eos_token_id = 2) {
+  auto hit = eos_token_id == 2 ? ids.eq(std::get<0>(ids.max(1, /*keepdim=*/true))) : ids.eq(eos_token_id);
+  auto first = hit.to(torch::kLong).cumsum(1).eq(0).sum(1);  // leading misses
+  return eos_token_id == 2 ? first : torch::where(hit.any(1), first, torch::zeros_like(first));
 }
 
 }  // namespace detail
@@ -101,7 +105,7 @@ struct ClipTextTransformerImpl : torch::nn::Module {
     auto h = encoder->forward(embeddings->forward(ids), /*causal=*/true);
     h = detail::clip_layer_norm(final_layer_norm, h);
     auto rows = torch::arange(ids.size(0), torch::TensorOptions().dtype(torch::kLong).device(ids.device()));
-    auto pooled = h.index({rows, detail::clip_eos_positions(ids)});
+    auto pooled = h.index({rows, detail::clip_eos_positions(ids, config.eos_token_id)});
     return {h, pooled};
   }
 };
