@@ -98,6 +98,12 @@ TEST_CASE("VaeConfig rejects malformed or unsupported configs, naming the source
   rejects(with("shift_factor", 0.1159), "shift_factor");
   CHECK_NOTHROW(VaeConfig::from_json(with("shift_factor", nullptr)));
   CHECK_NOTHROW(VaeConfig::from_json(with("use_quant_conv", true)));
+  // An unknown key may change the output: refused by name. Metadata ("_…") and
+  // the keys that change nothing in the model are accepted.
+  rejects(with("some_future_option", 3), "unknown key 'some_future_option' = 3");
+  CHECK_NOTHROW(VaeConfig::from_json(with("_name_or_path", "x")));
+  CHECK_NOTHROW(VaeConfig::from_json(with("force_upcast", true)));
+  CHECK_NOTHROW(VaeConfig::from_json(with("latents_mean", nullptr)));
 }
 
 }  // namespace DISTDIFF_UNITY_ID

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -140,6 +141,19 @@ struct VaeConfig {
     if (j.contains("shift_factor") && j.at("shift_factor").is_number() &&
         j.at("shift_factor").get<double>() != 0.0)
       fail("a non-zero 'shift_factor' is not supported");
+    // Every other key would be silently ignored: a key this reader does not
+    // know may change the output, so it is refused by name. Keys starting with
+    // "_" are metadata; force_upcast (a dtype policy) and latents_mean /
+    // latents_std (read by other pipelines, not by the model) change nothing here.
+    static const std::set<std::string> known{
+        "in_channels", "out_channels", "latent_channels", "layers_per_block", "norm_num_groups",
+        "scaling_factor", "sample_size", "block_out_channels", "act_fn", "down_block_types", "up_block_types",
+        "use_quant_conv", "use_post_quant_conv", "mid_block_add_attention", "shift_factor", "force_upcast",
+        "latents_mean", "latents_std"};
+    for (const auto& [key, value] : j.items())
+      if (!key.empty() && key[0] != '_' && !known.count(key))
+        fail("unknown key '" + key + "' = " + value.dump() +
+             " (not an AutoencoderKL setting this reader implements; it may change the output)");
     c.validate(source);
     return c;
   }
