@@ -13,12 +13,13 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <mutex>
-#include <string>
+#include <string_view>
+#include <system_error>
 
 #include "distdiff/core/threads.hpp"
 #include "support/openblas_start.hpp"
@@ -28,9 +29,9 @@ int main(int argc, char* argv[]) {
   distdiff::set_cpu_threads();  // DISTDIFF_NUM_THREADS, else all cores; OpenBLAS single-threaded
   std::uint64_t seed = 20261207;
   if (const char* env = std::getenv("DISTDIFF_TEST_SEED"); env != nullptr && *env != '\0') {
-    try {
-      seed = std::stoull(env);
-    } catch (const std::exception&) {
+    const std::string_view text(env);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (ec != std::errc() || end != text.data() + text.size()) {
       std::fprintf(stderr, "DISTDIFF_TEST_SEED must be a non-negative integer, got '%s'\n", env);
       return 2;
     }
