@@ -8,7 +8,8 @@
 // Linux's NFS client, across the nodes of a cluster that share the folder
 // (NFSv4; Lustre mounted with -o flock). Within one process it is per open
 // file: two FileLock objects on the same path in two threads also exclude
-// each other.
+// each other. `flags` adds open(2) flags (O_APPEND for a file that is also
+// written through fd()); the file is always opened read-write.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -23,10 +24,11 @@ namespace distdiff::detail {
 
 class FileLock {
  public:
-  explicit FileLock(const std::filesystem::path& path, const std::string& who = "distdiff") : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  explicit FileLock(const std::filesystem::path& path, const std::string& who = "distdiff", int flags = 0)
+      : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | flags, 0644);
     if (fd_ < 0)
-      throw std::runtime_error(who + ": cannot open the lock file '" + path.string() + "': " + std::strerror(errno));
+      throw std::runtime_error(who + ": cannot open '" + path.string() + "' to lock it: " + std::strerror(errno));
     while (::flock(fd_, LOCK_EX) != 0) {
       if (errno == EINTR) continue;
       const int e = errno;
@@ -41,6 +43,7 @@ class FileLock {
     ::close(fd_);
   }
   const std::filesystem::path& path() const { return path_; }
+  int fd() const { return fd_; }  // the locked file, open while the lock is held
 
  private:
   std::filesystem::path path_;

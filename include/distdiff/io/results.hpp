@@ -24,7 +24,6 @@
 // accuracy: an absent number is an empty field. Files in the first layout
 // (10 columns, up to distdiff 0.1) are still read; new rows go to a new file.
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +53,7 @@
 
 #include "distdiff/data/dataset_aliases.hpp"
 #include "distdiff/detail/atomic_write.hpp"
+#include "distdiff/detail/file_lock.hpp"
 
 namespace distdiff::io {
 
@@ -233,9 +233,9 @@ inline std::string to_csv_line(const ResultRow& row) {
 }
 
 // Appends `row` to the CSV at `path`, creating it (and its folder) with the
-// header when missing. The file is locked (flock) while the header is checked
-// and the line is written with a single write(2), so concurrent runs, in one
-// process or many, never interleave or tear rows. Throws std::runtime_error
+// header when missing. The file is locked (distdiff::detail::FileLock) while the header
+// is checked and the line is written with a single write(2), so concurrent
+// runs, in one process or many, never interleave or tear rows. Throws std::runtime_error
 // when an existing file's header is not results_columns().
 inline void append_result(const std::filesystem::path& path, ResultRow row) {
   const std::string where = "append_result: '" + path.string() + "'";
@@ -245,17 +245,8 @@ inline void append_result(const std::filesystem::path& path, ResultRow row) {
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) throw std::runtime_error(where + ": cannot create its folder: " + ec.message());
   }
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(where + ": cannot open: " + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() {
-      ::flock(fd, LOCK_UN);
-      ::close(fd);
-    }
-  } closer{fd};
-  while (::flock(fd, LOCK_EX) != 0)
-    if (errno != EINTR) throw std::runtime_error(where + ": cannot lock: " + std::strerror(errno));
+  const distdiff::detail::FileLock lock(path, "append_result", O_APPEND);
+  const int fd = lock.fd();
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw std::runtime_error(where + ": cannot stat: " + std::strerror(errno));
   const std::string header = detail::header_line();
