@@ -31,14 +31,14 @@ inline constexpr std::int64_t kAttentionScoreBlock = std::int64_t{1} << 21;
 
 namespace detail {
 inline torch::Tensor attention_block(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                     bool upcast) {
+                                     bool upcast, bool upcast_softmax) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   const auto dtype = q.scalar_type();
   auto qq = (upcast ? q.to(torch::kFloat32) : q) * scale;
   auto kk = upcast ? k.to(torch::kFloat32) : k;
   auto scores = torch::matmul(qq, kk.transpose(-1, -2));
-  auto probs = torch::softmax(scores, -1);
-  if (upcast) probs = probs.to(dtype);
+  auto probs = upcast_softmax && !upcast ? torch::softmax(scores, -1, torch::kFloat32) : torch::softmax(scores, -1);
+  if (upcast || upcast_softmax) probs = probs.to(dtype);
   return torch::matmul(probs, v);
 }
 }  // namespace detail
@@ -47,19 +47,23 @@ inline torch::Tensor attention_block(const torch::Tensor& q, const torch::Tensor
 // of queries whose scores hold at most `max_score_elements` (at least one
 // query per block).
 // upcast: q k^T and the softmax in float32 (diffusers' upcast_attention).
+// upcast_softmax: q k^T in the inputs' dtype, the softmax in float32
+// (diffusers' upcast_softmax, which its VAE attention sets).
 inline torch::Tensor attention_math(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                    bool upcast = false, std::int64_t max_score_elements = kAttentionScoreBlock) {
+                                    bool upcast = false, std::int64_t max_score_elements = kAttentionScoreBlock,
+                                    bool upcast_softmax = false) {
   const auto N = q.size(-2), M = k.size(-2);
   const auto batch = q.numel() / std::max<std::int64_t>(1, N * q.size(-1));
   const auto rows = std::max<std::int64_t>(1, max_score_elements / std::max<std::int64_t>(1, batch * M));
-  if (rows >= N) return detail::attention_block(q, k, v, upcast);
+  if (rows >= N) return detail::attention_block(q, k, v, upcast, upcast_softmax);
   // Contiguous once: the blocks' matmuls then fold [..., N, d] into a batch of
   // matrices without copying (a transposed view, as from split_heads, would be
   // copied again for every block).
   const auto qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
   std::vector<torch::Tensor> parts;
   for (std::int64_t start = 0; start < N; start += rows)
-    parts.push_back(detail::attention_block(qc.narrow(-2, start, std::min(rows, N - start)), kc, vc, upcast));
+    parts.push_back(
+        detail::attention_block(qc.narrow(-2, start, std::min(rows, N - start)), kc, vc, upcast, upcast_softmax));
   return torch::cat(parts, -2);
 }
 

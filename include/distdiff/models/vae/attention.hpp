@@ -13,12 +13,9 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "distdiff/models/nn/attention.hpp"
 
@@ -67,25 +64,14 @@ class AttentionImpl : public torch::nn::Module {
 #endif
   }
 
-  // The explicit computation (used by LibTorch 1.x): scores in slices of
-  // queries, softmax upcast to fp32 for half-precision inputs.
+  // The explicit computation (used by LibTorch 1.x): scores in blocks of
+  // queries (nn::attention_math), softmax upcast to fp32 for half-precision
+  // inputs as in diffusers' VAE attention.
   static torch::Tensor attend_reference(const torch::Tensor& q, const torch::Tensor& k,
                                         const torch::Tensor& v,
                                         std::int64_t max_score_elements = kMaxScoreElements) {
-    const auto B = q.size(0), N = q.size(1), M = k.size(1);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(2)));
-    const auto kt = k.transpose(1, 2);
-    const std::int64_t rows = std::max<std::int64_t>(1, max_score_elements / std::max<std::int64_t>(1, B * M));
-    const bool upcast = q.scalar_type() == torch::kHalf || q.scalar_type() == torch::kBFloat16;
-    std::vector<torch::Tensor> parts;
-    for (std::int64_t start = 0; start < N; start += rows) {
-      const auto qs = q.slice(1, start, std::min(N, start + rows));
-      auto scores = torch::bmm(qs * scale, kt);
-      auto probs = upcast ? torch::softmax(scores, -1, torch::kFloat32).to(q.scalar_type())
-                          : torch::softmax(scores, -1);
-      parts.push_back(torch::bmm(probs, v));
-    }
-    return parts.size() == 1 ? parts.front() : torch::cat(parts, 1);
+    const bool half = q.scalar_type() == torch::kHalf || q.scalar_type() == torch::kBFloat16;
+    return models::nn::attention_math(q, k, v, /*upcast=*/false, max_score_elements, /*upcast_softmax=*/half);
   }
 
   std::int64_t channels() const { return channels_; }
