@@ -277,6 +277,32 @@ TEST_CASE("fuzz regression: zero-length IDAT chunks are removed before stb reads
   CHECK_THROWS_WITH(distdiff::decode_image(found, 3, "found.png"), Catch::Contains("found.png"));
 }
 
+TEST_CASE("fuzz regression: a PNG chunk running past the end is refused before stb reserves its length",
+          "[io][png][fuzz]") {
+  // stb 2.27 grows its IDAT buffer to the declared length (up to 1 GiB) before
+  // it finds the data missing.
+  const auto png = distdiff::encode_png(pattern(5, 3, 3));
+  CHECK_FALSE(distdiff::detail::png_chunk_past_end(png));
+  auto trailing = png;  // bytes after IEND are not read
+  trailing.insert(trailing.end(), {1, 2, 3});
+  CHECK_FALSE(distdiff::detail::png_chunk_past_end(trailing));
+  std::size_t idat = 0;
+  for (std::size_t i = 8; i + 8 <= png.size(); ++i)
+    if (std::equal(png.begin() + std::ptrdiff_t(i) + 4, png.begin() + std::ptrdiff_t(i) + 8, "IDAT")) {
+      idat = i;
+      break;
+    }
+  REQUIRE(idat > 8);
+  auto huge = png;
+  huge[idat] = 0x3F;  // an IDAT of about 1 GiB in a file of a hundred bytes
+  CHECK(distdiff::detail::png_chunk_past_end(huge));
+  CHECK_THROWS_WITH(distdiff::decode_image(huge, 3, "huge.png"),
+                    Catch::Contains("huge.png") && Catch::Contains("truncated PNG"));
+  const std::vector<std::uint8_t> cut(png.begin(), png.end() - 14);  // IEND and the IDAT's CRC cut off
+  CHECK(distdiff::detail::png_chunk_past_end(cut));
+  CHECK_THROWS_WITH(distdiff::decode_image(cut, 3, "cut.png"), Catch::Contains("truncated PNG"));
+}
+
 TEST_CASE("writers are atomic: failures leave no file behind", "[io][atomic]") {
   distdiff::test::TempDir tmp("io-atomic");
   const Image good = pattern(4, 4, 3);

@@ -208,6 +208,25 @@ inline std::vector<std::uint8_t> png_without_empty_idat(std::span<const std::uin
   return out;
 }
 
+// stb_image grows its buffer for an IDAT chunk to the chunk's declared length
+// (up to 1 GiB, rounded up to a power of two) before it finds the data
+// missing, so a few corrupt bytes can cost gigabytes (found by
+// fuzz/image_fuzz.cpp). True when a chunk before IEND runs past the end of the
+// file (walked as stb reads it): stb refuses such a file anyway, so
+// decode_image refuses it first.
+inline bool png_chunk_past_end(std::span<const std::uint8_t> b) {
+  if (!is_png(b)) return false;
+  std::size_t i = 8;
+  while (i + 8 <= b.size()) {
+    if (b[i + 4] == 'I' && b[i + 5] == 'E' && b[i + 6] == 'N' && b[i + 7] == 'D') return false;
+    const std::size_t len = (std::size_t(b[i]) << 24) | (std::size_t(b[i + 1]) << 16) |
+                            (std::size_t(b[i + 2]) << 8) | std::size_t(b[i + 3]);
+    i += 12 + len;  // no overflow: len < 2^32, i < 2^31
+    if (i > b.size()) return true;
+  }
+  return i < b.size();  // a chunk header cut short
+}
+
 // Converts interleaved pixels with `from` channels (1..4, 2 = grey+alpha) to
 // `to` channels (1, 3 or 4). Grey -> RGB replicates; RGB -> grey uses the
 // ITU-R 601 luma weights (as PIL's "L" conversion); alpha is dropped or set to 255.
@@ -302,6 +321,8 @@ inline Image decode_image(std::span<const std::uint8_t> bytes, int channels = 3,
     throw std::runtime_error(where + ": corrupt JPEG (" + std::string(problem) + ")");
   const std::vector<std::uint8_t> png = detail::png_without_empty_idat(bytes);
   if (!png.empty()) bytes = png;
+  if (detail::png_chunk_past_end(bytes))
+    throw std::runtime_error(where + ": truncated PNG (a chunk runs past the end of the file)");
   auto cannot_decode = [&] {
     const char* reason = stbi_failure_reason();
     return std::runtime_error(where + ": cannot decode image (" + (reason ? reason : "unknown format") + ")");
